@@ -1,0 +1,203 @@
+"""Writing documents into the store: content-derived ids, skip / update / add, whole or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Sequence
+
+from langchain_text_splitters import TextSplitter
+
+from ingest.chunking import Chunk, chunk_document
+from ingest.document import Document
+from ingest.errors import LoadError, SkippedInput
+from qa.store import DocRecord, ReportStore, date_key
+
+log = logging.getLogger(__name__)
+
+ADDED, UPDATED, SKIPPED, FAILED = "added", "updated", "skipped", "failed"
+_EMBED_BATCH_CHUNKS = 64
+
+
+def content_id(text: str) -> str:
+    """A stable id from the document's content: the same text under two names is one document."""
+    canonical = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one document (or to an input that yielded none)."""
+
+    status: str
+    source: str
+    doc_id: str | None = None
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    """The summary of a run; ``to_json`` is the ``conflict-qa ingest --json`` object."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def ids(self, status: str) -> list[str]:
+        return [o.doc_id for o in self.outcomes if o.status == status and o.doc_id]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == FAILED]
+
+    @property
+    def chunks_added(self) -> int:
+        return sum(o.chunks for o in self.outcomes if o.status in (ADDED, UPDATED))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.ids(ADDED),
+            "updated": self.ids(UPDATED),
+            "skipped": self.ids(SKIPPED),
+            "failed": [{"source": o.source, "error": o.message} for o in self.failed],
+            "unsupported": [o.source for o in self.outcomes if o.status == SKIPPED and not o.doc_id],
+            "chunks_added": self.chunks_added,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class _Pending:
+    document: Document
+    doc_id: str
+    chunks: list[Chunk]
+    replaces: list[str]
+
+
+class Indexer:
+    """Chunks, embeds and stores documents; one instance per store."""
+
+    def __init__(self, store: ReportStore, splitter: TextSplitter) -> None:
+        self.store = store
+        self.splitter = splitter
+
+    def ingest(
+        self,
+        sources: Iterable[str | SkippedInput],
+        load: Callable[[str], list[Document]],
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> IngestReport:
+        """Load every source, index its documents; a bad source is reported and the batch goes on."""
+        started = time.perf_counter()
+        report = IngestReport()
+        self.store.repair()
+
+        def record(outcome: Outcome) -> None:
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+
+        batch: list[_Pending] = []
+        seen: dict[str, str] = {}
+        for source in sources:
+            for outcome_or_pending in self._prepare(source, load, seen):
+                if isinstance(outcome_or_pending, Outcome):
+                    record(outcome_or_pending)
+                    continue
+                batch.append(outcome_or_pending)
+                if sum(len(p.chunks) for p in batch) >= _EMBED_BATCH_CHUNKS:
+                    self._write(batch, record)
+                    batch = []
+        self._write(batch, record)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(self, source: str | SkippedInput, load, seen: dict[str, str]):
+        if isinstance(source, SkippedInput):
+            yield Outcome(SKIPPED, source.source, message=source.reason)
+            return
+        try:
+            documents = load(source)
+        except SkippedInput as exc:
+            yield Outcome(SKIPPED, exc.source, message=exc.reason)
+            return
+        except LoadError as exc:
+            yield Outcome(FAILED, exc.source, message=exc.reason)
+            return
+        except Exception as exc:  # a loader bug must not stop the batch
+            log.exception("unexpected error loading %s", source)
+            yield Outcome(FAILED, source, message=f"unexpected error: {type(exc).__name__}: {exc}")
+            return
+        for document in documents:
+            yield self._plan(document, seen)
+
+    def _plan(self, document: Document, seen: dict[str, str]) -> Outcome | _Pending:
+        doc_id = content_id(document.text)
+        if doc_id in seen or self.store.record(doc_id):
+            first = seen.get(doc_id) or self.store.record(doc_id).source
+            why = "unchanged" if first == document.source else f"same content as {first}"
+            return Outcome(SKIPPED, document.source, doc_id, message=why)
+        seen[doc_id] = document.source
+        chunks = chunk_document(document, self.splitter)
+        if not chunks:
+            return Outcome(FAILED, document.source, message="no text left to index after cleaning")
+        replaces = [r.doc_id for r in self.store.records_for_source(document.source)]
+        return _Pending(document, doc_id, chunks, replaces)
+
+    def _write(self, batch: Sequence[_Pending], record: Callable[[Outcome], None]) -> None:
+        if not batch:
+            return
+        texts = [c.text for p in batch for c in p.chunks]
+        vectors = self.store.embeddings.embed_documents(texts)
+        offset = 0
+        for pending in batch:
+            n = len(pending.chunks)
+            try:
+                self._write_one(pending, vectors[offset : offset + n])
+            except Exception as exc:
+                log.exception("could not store %s", pending.document.source)
+                record(Outcome(FAILED, pending.document.source, message=f"could not store: {exc}"))
+            else:
+                status = UPDATED if pending.replaces else ADDED
+                record(Outcome(status, pending.document.source, pending.doc_id, n))
+            offset += n
+
+    def _write_one(self, pending: _Pending, vectors: list[list[float]]) -> None:
+        doc = pending.document
+        rec = DocRecord(
+            doc_id=pending.doc_id,
+            source=doc.source,
+            title=doc.title,
+            url=doc.url,
+            published=doc.published,
+            author=doc.author,
+            chunks=len(pending.chunks),
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            extra=json.dumps(doc.metadata, default=str, ensure_ascii=False) if doc.metadata else None,
+        )
+        ids = [f"{pending.doc_id}:{c.index:05d}" for c in pending.chunks]
+        metas = [chunk_metadata(rec, c) for c in pending.chunks]
+        self.store.write_document(rec, ids, [c.text for c in pending.chunks], metas, vectors)
+        for old in pending.replaces:
+            self.store.delete_document(old)
+
+
+def chunk_metadata(rec: DocRecord, chunk: Chunk) -> dict[str, Any]:
+    return {
+        "doc_id": rec.doc_id,
+        "title": rec.title,
+        "source": rec.source,
+        "url": rec.url,
+        "published": rec.published,
+        "published_ts": date_key(rec.published),
+        "author": rec.author,
+        "page": chunk.page,
+        "chunk": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+    }

@@ -1,0 +1,163 @@
+"""The retrieval chain: retrieve -> numbered context -> prompt -> chat model -> checked [n] citations.
+
+``AnswerChain.stream`` yields events in order: ``Retrieved`` (as soon as retrieval finishes, before
+the model's first token), ``Token`` (streamed text, only valid markers), then one ``Done``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Iterator, Sequence, Union
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from qa.citations import MarkerStream, is_refusal, resolve_citations
+from qa.prompts import load_examples, load_text, prompt_hash
+from qa.retrieval import Filters, Retrieval, Retriever
+from qa.types import Answer, Passage, Timings
+
+log = logging.getLogger(__name__)
+
+NOT_COVERED = "The loaded reports don't cover this."
+Turn = tuple[str, str]  # (role, content), role in {"user", "assistant"}
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    retrieval: Retrieval
+    rewritten_question: str | None = None
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+
+
+Event = Union[Retrieved, Token, Done]
+
+
+def format_context(passages: Sequence[Passage]) -> str:
+    """Number the passages [1..k], each headed by its title, date and source."""
+    blocks = []
+    for n, p in enumerate(passages, start=1):
+        head = [f"Title: {p.title or 'untitled'}"]
+        if p.published:
+            head.append(f"Published: {p.published}")
+        head.append(f"Source: {p.source or 'unknown'}")
+        blocks.append(f"[{n}] " + " | ".join(head) + "\n" + p.text.strip())
+    return "\n\n".join(blocks)
+
+
+def answer_prompt() -> tuple[ChatPromptTemplate, str]:
+    """System rules and few-shot turns first (a byte-identical, cacheable prefix), then the question."""
+    system = load_text("answer_system.txt")
+    user = load_text("answer_user.txt", frozenset({"context", "question"}))
+    examples = load_examples("answer_examples.json")
+    messages: list = [SystemMessage(content=system.text)]
+    for asked, answered in examples:
+        messages += [HumanMessage(content=asked), AIMessage(content=answered)]
+    messages.append(("human", user.text))
+    digest = prompt_hash(system.text, user.text, *(a + b for a, b in examples))
+    return ChatPromptTemplate.from_messages(messages), digest
+
+
+def format_history(history: Sequence[Turn], max_turns: int = 6) -> str:
+    lines = [f"{'User' if role == 'user' else 'Assistant'}: {text}" for role, text in history]
+    return "\n".join(lines[-max_turns:])
+
+
+class AnswerChain:
+    """Answers a question from the store's passages with a chat model, citing them by number."""
+
+    def __init__(self, retriever: Retriever, chat_model: BaseChatModel) -> None:
+        self.retriever = retriever
+        self.chat_model = chat_model
+        prompt, self.prompt_hash = answer_prompt()
+        self.generate = prompt | chat_model | StrOutputParser()
+        condense = load_text("condense.txt", frozenset({"history", "question"}))
+        self.condense = ChatPromptTemplate.from_messages([("human", condense.text)]) | chat_model | StrOutputParser()
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str | None:
+        """A standalone version of a follow-up question, or None without history."""
+        if not history:
+            return None
+        text = self.condense.invoke({"history": format_history(history), "question": question})
+        text = text.strip().strip('"').splitlines()[0].strip() if text.strip() else ""
+        return text or None
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        rewritten = self.rewrite(question, history)
+        retrieval = self.retriever.retrieve(rewritten or question, filters, top_k)
+        retrieve_s = time.perf_counter() - started
+        yield Retrieved(retrieval, rewritten)
+        base = dict(
+            question=question,
+            prompt_hash=self.prompt_hash,
+            rewritten_question=rewritten,
+            filters=retrieval.filters.active(),
+        )
+        if not retrieval.passages:
+            yield Done(self._abstain(retrieval, base, retrieve_s, started))
+            return
+        passages = list(retrieval.passages)
+        markers, parts, first_token = MarkerStream(len(passages)), [], None
+        inputs = {"context": format_context(passages), "question": rewritten or question}
+        for token in self.generate.stream(inputs):
+            first_token = first_token or time.perf_counter() - started
+            parts.append(token)
+            if shown := markers.feed(token):
+                yield Token(shown)
+        if tail := markers.flush():
+            yield Token(tail)
+        timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
+        yield Done(self._finish("".join(parts), passages, timings, base))
+
+    def ask(self, question: str, **kwargs) -> Answer:
+        """Run ``stream`` to the end and return the answer."""
+        for event in self.stream(question, **kwargs):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("the chain ended without an answer")  # pragma: no cover
+
+    def _abstain(self, retrieval: Retrieval, base: dict, retrieve_s: float, started: float) -> Answer:
+        reason = retrieval.empty_reason or "no relevant passage"
+        total = round(time.perf_counter() - started, 4)
+        return Answer(
+            text=f"{NOT_COVERED} ({reason}.)",
+            abstained=True,
+            reason=reason,
+            passages=retrieval.consulted,
+            timings=Timings(round(retrieve_s, 4), None, total),
+            **base,
+        )
+
+    def _finish(self, raw: str, passages: list[Passage], timings: Timings, base: dict) -> Answer:
+        text, citations = resolve_citations(raw, passages)
+        if is_refusal(text):
+            return Answer(
+                text=NOT_COVERED,
+                abstained=True,
+                reason="the model found no answer in the retrieved passages",
+                passages=tuple(passages),
+                timings=timings,
+                **base,
+            )
+        return Answer(text=text, abstained=False, citations=citations, passages=tuple(passages), timings=timings, **base)

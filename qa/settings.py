@@ -1,0 +1,85 @@
+"""One settings object: defaults < ``.env`` < ``CONFLICT_QA_*`` environment < CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback)
+
+
+def default_data_dir() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share") / "conflict-qa"
+
+
+def default_cache_dir() -> Path:
+    return _xdg("XDG_CACHE_HOME", ".cache") / "conflict-qa"
+
+
+class Settings(BaseSettings):
+    """Every knob of conflict-qa. The field name ``top_k`` is ``CONFLICT_QA_TOP_K`` and ``--top-k``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CONFLICT_QA_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # Where things live
+    data_dir: Path = Field(default_factory=default_data_dir, description="Chroma store and indexes")
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="assembled model files")
+    collection: str = Field("reports", description="Chroma collection name")
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store")
+
+    # Embeddings and chunking
+    embedding_model_path: Path | None = Field(None, description="sentence-transformers dir")
+    chunk_size: int = Field(200, ge=32, le=250, description="chunk size in word pieces")
+    chunk_overlap: int = Field(30, ge=0, le=120, description="overlap between chunks, word pieces")
+
+    # Retrieval
+    top_k: int = Field(4, ge=1, le=50, description="passages given to the model")
+    min_relevance: float = Field(
+        0.25, ge=-1.0, le=1.0, description="cosine similarity below which a passage is irrelevant"
+    )
+
+    # Language model
+    backend: Literal["llamacpp", "openai"] = Field("llamacpp", description="llamacpp | openai")
+    model_path: Path | None = Field(None, description="a GGUF file; unset = the bundled Qwen")
+    n_ctx: int = Field(4096, ge=512)
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(320, ge=16, le=4096, description="answer length limit, tokens")
+    openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1")
+    openai_model: str | None = Field(None, description="model name on the server")
+    openai_api_key: SecretStr | None = Field(None, description="API key, if the server needs one")
+
+    # Ingestion
+    allow_private_urls: bool = Field(False, description="allow fetching loopback/private URLs")
+
+    debug: bool = Field(False, description="show tracebacks")
+
+    @field_validator("chroma_url", "openai_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value or None
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def redacted(self) -> dict[str, object]:
+        """The effective settings as plain values, secrets shown as ``'**********'``."""
+        out: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                value = "**********"
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        return out

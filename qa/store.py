@@ -1,0 +1,206 @@
+"""The vector store: Chroma (embedded or a server), chunks plus one manifest record per document.
+
+Chunks live in the collection ``<name>``; each document also has a record in ``<name>__docs``
+(title, source, published, chunk count, status). A document is written as: record ``pending`` ->
+chunks -> record ``complete``. ``repair()`` removes whatever a crash left ``pending``, so the
+store holds every document whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from qa.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+PENDING, COMPLETE = "pending", "complete"
+_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the store knows about one whole document."""
+
+    doc_id: str
+    source: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    chunks: int = 0
+    status: str = COMPLETE
+    ingested_at: str | None = None
+    extra: str | None = None  # JSON of the document's other metadata
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "doc_id"}
+
+    @classmethod
+    def from_metadata(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
+        fields = cls.__dataclass_fields__
+        return cls(doc_id=doc_id, **{k: v for k, v in meta.items() if k in fields})
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("status")
+        data["metadata"] = json.loads(data.pop("extra") or "{}")
+        return data
+
+
+def clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma takes str/int/float/bool values only: drop None, JSON-encode the rest."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value is None:
+            continue
+        out[key] = value if isinstance(value, (str, int, float, bool)) else json.dumps(value)
+    return out
+
+
+def date_key(iso: str | None) -> int | None:
+    """``'2024-03-22'`` -> ``20240322``: Chroma compares numbers, not strings."""
+    if not iso or len(iso) < 10:
+        return None
+    try:
+        return int(iso[:10].replace("-", ""))
+    except ValueError:
+        return None
+
+
+def make_client(data_dir: Path, chroma_url: str | None):
+    """An embedded ``PersistentClient`` under ``data_dir``, or an ``HttpClient`` for ``chroma_url``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot reach the Chroma server at {chroma_url} ({exc}). Start one with "
+                "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset "
+                "CONFLICT_QA_CHROMA_URL to use the embedded store."
+            ) from exc
+        return client
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
+
+
+class ReportStore:
+    """Chunks and document records in Chroma, always embedded with *our* embedder."""
+
+    def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
+        from langchain_chroma import Chroma
+
+        self.client = client
+        self.name = collection
+        self.embeddings = embeddings
+        self.vectors = Chroma(
+            client=client,
+            collection_name=collection,
+            embedding_function=embeddings,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+        self._docs = client.get_or_create_collection(
+            f"{collection}__docs", embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    @property
+    def chunks(self):
+        """The raw Chroma collection of chunks."""
+        return self.vectors._collection
+
+    # -- document records -------------------------------------------------------------------
+    def records(self, *, status: str | None = COMPLETE) -> list[DocRecord]:
+        where = {"status": status} if status else None
+        got = self._docs.get(where=where, include=["metadatas"])
+        recs = [DocRecord.from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+        return sorted(recs, key=lambda r: (r.published or "", r.title or "", r.doc_id))
+
+    def record(self, doc_id: str) -> DocRecord | None:
+        got = self._docs.get(ids=[doc_id], include=["metadatas"])
+        return DocRecord.from_metadata(doc_id, got["metadatas"][0]) if got["ids"] else None
+
+    def records_for_source(self, source: str) -> list[DocRecord]:
+        got = self._docs.get(where={"source": source}, include=["metadatas"])
+        return [DocRecord.from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+
+    def _put_record(self, record: DocRecord) -> None:
+        self._docs.upsert(ids=[record.doc_id], embeddings=[[1.0, 0.0]], metadatas=[record.to_metadata()])
+
+    # -- writing ----------------------------------------------------------------------------
+    def write_document(
+        self,
+        record: DocRecord,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        embeddings: list[list[float]],
+    ) -> None:
+        """Store one document whole: pending record, chunks in batches, then complete."""
+        self._put_record(DocRecord(**{**asdict(record), "status": PENDING}))
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self.chunks.upsert(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=[clean_metadata(m) for m in metadatas[start:end]],
+                embeddings=embeddings[start:end],
+            )
+        self._put_record(DocRecord(**{**asdict(record), "status": COMPLETE}))
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document's chunks, then its record (a crash in between leaves no orphan chunk
+        that a later ``repair`` can't see: the record stays until its chunks are gone)."""
+        self.chunks.delete(where={"doc_id": doc_id})
+        self._docs.delete(ids=[doc_id])
+
+    def repair(self) -> list[str]:
+        """Delete documents a crash left half-written; return their ids."""
+        broken = [r.doc_id for r in self.records(status=PENDING)]
+        for doc_id in broken:
+            log.warning("removing half-written document %s left by an interrupted ingest", doc_id)
+            self.delete_document(doc_id)
+        return broken
+
+    # -- reading ----------------------------------------------------------------------------
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def search(
+        self, query_vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Nearest chunks: ``(chunk_id, text, metadata, cosine similarity)``, best first."""
+        if self.count_chunks() == 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[query_vector],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        return [(cid, text, meta or {}, 1.0 - dist) for cid, text, meta, dist in rows]
+
+    def iter_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every chunk ``(id, text, metadata)``, for building the lexical index."""
+        total = self.count_chunks()
+        for offset in range(0, total, batch):
+            got = self.chunks.get(limit=batch, offset=offset, include=["documents", "metadatas"])
+            yield from zip(got["ids"], got["documents"], got["metadatas"])

@@ -1,0 +1,76 @@
+"""The typed results that cross our seams: passages, citations, answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk of a document, with where it came from."""
+
+    text: str
+    doc_id: str
+    chunk_id: str
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    page: int | None = None
+    score: float = 0.0
+
+    def to_json(self, *, with_score: bool = True) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("chunk_id")
+        if not with_score:
+            data.pop("score")
+        return data
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Marker ``[n]`` in an answer, pointing at the n-th passage given to the model."""
+
+    n: int
+    passage: Passage
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, **self.passage.to_json(with_score=False)}
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieve_s: float = 0.0
+    first_token_s: float | None = None
+    total_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the chain returns: the text, its citations, and the passages it consulted."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+    reason: str | None = None
+    prompt_hash: str | None = None
+    rewritten_question: str | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "reason": self.reason,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "timings": asdict(self.timings),
+            "prompt_hash": self.prompt_hash,
+            "filters": self.filters,
+        }
