@@ -179,6 +179,11 @@ def docs_remove(targets: list[str] = typer.Argument(..., help="doc_ids or source
     raise typer.Exit(1 if missing else 0)
 
 
+from qa.eval.command import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+
+
 def run() -> None:
     """Console entry point: user errors are one clean line, never a traceback (unless debugging)."""
     try:
