@@ -187,7 +187,8 @@ app.command("eval")(eval_command)
 def run() -> None:
     """Console entry point: user errors are one clean line, never a traceback (unless debugging)."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
     except ConflictQAError as exc:
         if os.environ.get("CONFLICT_QA_DEBUG", "").lower() in ("1", "true"):
             raise

@@ -57,9 +57,17 @@ def load_tokenizer(path: Path | None = None):
     """The embedder's own word-piece tokenizer, to size chunks so none is truncated."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(resolve_model_path(path)), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_model_path(path)), local_files_only=True)
+    tokenizer.model_max_length = 1 << 30  # we only count; chunking keeps texts under the limit
+    return tokenizer
 
 
 def count_tokens(text: str, path: Path | None = None) -> int:
     """Word pieces the embedder sees for ``text``, special tokens included."""
     return len(load_tokenizer(path)(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+def max_seq_length(embeddings: Embeddings) -> int | None:
+    """The word-piece limit the loaded sentence-transformers model truncates at."""
+    model = getattr(embeddings, "_client", None)
+    return getattr(model, "max_seq_length", None)

@@ -41,6 +41,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
             n_threads=settings.n_threads,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
+            prompt_cache=settings.prompt_cache,
         )
     if settings.backend == "openai":
         return _openai_model(settings)

@@ -53,12 +53,20 @@ class Settings(BaseSettings):
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(320, ge=16, le=4096, description="answer length limit, tokens")
+    prompt_cache: bool = Field(
+        True, description="evaluate the static prompt prefix (rules, examples) once and reuse it"
+    )
     openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1")
     openai_model: str | None = Field(None, description="model name on the server")
     openai_api_key: SecretStr | None = Field(None, description="API key, if the server needs one")
 
     # Ingestion
     allow_private_urls: bool = Field(False, description="allow fetching loopback/private URLs")
+
+    # Web app (conflict-qa chat)
+    auth: SecretStr | None = Field(None, description="user:password; turns on the app's login")
+    auth_file: Path | None = Field(None, description="a file of user:password lines; turns on the login")
+    max_upload_mb: int = Field(50, ge=1, le=2048, description="largest file the app accepts, MB")
 
     debug: bool = Field(False, description="show tracebacks")
 

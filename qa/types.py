@@ -69,7 +69,7 @@ class Answer:
             "abstained": self.abstained,
             "reason": self.reason,
             "citations": [c.to_json() for c in self.citations],
-            "passages": [p.to_json() for p in self.passages],
+            "passages": [{"n": n, **p.to_json()} for n, p in enumerate(self.passages, start=1)],
             "timings": asdict(self.timings),
             "prompt_hash": self.prompt_hash,
             "filters": self.filters,

@@ -1,0 +1,1 @@
+"""The pieces of the Gradio app that are plain Python: conversation state, HTML rendering, handlers."""

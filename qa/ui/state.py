@@ -1,0 +1,41 @@
+"""One turn of a chat as the app keeps it (per browser session, in ``gr.State``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.retrieval import Filters
+from qa.types import Answer, Passage
+
+LOADING_MODEL = "Loading model… (first question only)"
+SEARCHING = "Searching the reports…"
+WRITING = "Writing the answer…"
+
+
+@dataclass
+class ChatTurn:
+    """A question and, as it arrives, what retrieval found and what the model wrote."""
+
+    question: str
+    filters: Filters
+    status: str = SEARCHING
+    text: str = ""  # the answer streamed so far
+    passages: tuple[Passage, ...] = ()  # numbered [1..k] as given to the model
+    consulted: tuple[Passage, ...] = ()  # the closest passages when nothing was relevant
+    rewritten: str | None = None
+    answer: Answer | None = None
+    error: str | None = None
+    retrieved: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.answer is not None or self.error is not None
+
+
+def history_of(turns: list[ChatTurn]) -> list[tuple[str, str]]:
+    """The finished turns as ``(role, text)`` pairs for ``AnswerChain.stream(history=...)``."""
+    pairs: list[tuple[str, str]] = []
+    for turn in turns:
+        if turn.answer is not None:
+            pairs += [("user", turn.question), ("assistant", turn.answer.text)]
+    return pairs

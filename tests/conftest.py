@@ -1,0 +1,78 @@
+"""Shared fixtures. Every test runs offline: a socket guard refuses non-loopback connections."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+
+import qa  # noqa: F401  (offline environment before any ML import)
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "isis-k-taliban.txt"
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+ATTEMPTS: list[object] = []
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX
+        return True
+    host = address[0] if isinstance(address, tuple) else None
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except (TypeError, ValueError):
+        return False
+
+
+def _guarded(real):
+    def connect(self, address):
+        if not _is_local(address):
+            ATTEMPTS.append(address)
+            raise NetworkBlocked(f"test tried to reach the network: {address!r}")
+        return real(self, address)
+
+    return connect
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network():
+    """No code path may contact the network (loopback servers started by tests are fine)."""
+    socket.socket.connect = _guarded(_real_connect)
+    socket.socket.connect_ex = _guarded(_real_connect_ex)
+    yield
+    socket.socket.connect = _real_connect
+    socket.socket.connect_ex = _real_connect_ex
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", cache_dir=Path(Settings().cache_dir), _env_file=None)
+
+
+@pytest.fixture
+def store(settings: Settings):
+    from qa.factory import make_store
+
+    return make_store(settings)
+
+
+@pytest.fixture
+def sample_store(settings: Settings, store):
+    """A store holding the bundled sample report."""
+    from ingest.service import run_ingest
+
+    report = run_ingest(settings, store, [str(SAMPLE)])
+    assert not report.failed, report.to_json()
+    return store

@@ -1,0 +1,81 @@
+"""The ``conflict-qa`` command as a user runs it, in a subprocess under a network guard."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE
+
+
+@pytest.fixture
+def cli(tmp_path):
+    log = tmp_path / "network-attempts.log"
+    env = {
+        **os.environ,
+        "CONFLICT_QA_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(ROOT / "tests" / "netguard"),
+        "NETGUARD_LOG": str(log),
+    }
+    env.pop("HF_HUB_OFFLINE", None)  # the app must set it itself
+
+    def run(*args, ok=(0,), extra_env=None):
+        proc = subprocess.run(
+            [sys.executable, "-m", "qa", *args], cwd=tmp_path, env={**env, **(extra_env or {})}, capture_output=True, text=True, timeout=300
+        )
+        assert proc.returncode in ok, proc.stderr
+        return proc
+
+    run.network_log = log
+    return run
+
+
+def test_ingest_json_then_reingest_skips(cli):
+    first = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)
+    assert set(first) >= {"added", "updated", "skipped", "failed", "chunks_added", "seconds"}
+    assert len(first["added"]) == 1 and first["chunks_added"] > 0 and first["failed"] == []
+    again = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)
+    assert again["added"] == [] and again["skipped"] == first["added"] and again["chunks_added"] == 0
+
+
+def test_failed_input_exits_1_and_is_reported(cli, tmp_path):
+    (tmp_path / "empty.txt").write_text("   \n")
+    proc = cli("ingest", str(SAMPLE), str(tmp_path / "empty.txt"), "--json", ok=(1,))
+    out = json.loads(proc.stdout)
+    assert len(out["added"]) == 1
+    assert [f["source"] for f in out["failed"]] == [str(tmp_path / "empty.txt")]
+    assert out["failed"][0]["error"]
+
+
+def test_off_topic_ask_abstains_offline_without_a_model(cli):
+    cli("ingest", str(SAMPLE), "--json")
+    proc = cli("ask", "Best recipe for lemon cake?", "--json")
+    out = json.loads(proc.stdout)
+    assert out["abstained"] is True and out["citations"] == []
+    assert set(out) >= {"question", "answer", "abstained", "citations", "passages", "timings"}
+    assert set(out["timings"]) == {"retrieve_s", "first_token_s", "total_s"}
+    assert {"n", "doc_id", "title", "source", "url", "published", "page", "text", "score"} <= set(out["passages"][0])
+    assert not cli.network_log.exists(), cli.network_log.read_text()
+
+
+def test_docs_list_and_remove(cli):
+    added = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)["added"][0]
+    docs = json.loads(cli("docs", "list", "--json").stdout)
+    assert [(d["doc_id"], d["chunks"] > 0) for d in docs] == [(added, True)]
+    assert docs[0]["title"].startswith("ISIS-K Continues")
+    cli("docs", "remove", str(SAMPLE))
+    assert json.loads(cli("docs", "list", "--json").stdout) == []
+    assert cli("docs", "remove", "nope", ok=(1,)).stderr
+
+
+def test_config_redacts_secrets(cli):
+    out = cli("config", extra_env={"CONFLICT_QA_OPENAI_API_KEY": "sk-secret-value"}).stdout
+    assert "sk-secret-value" not in out and "**********" in out
+
+
+def test_user_error_is_one_line_not_a_traceback(cli):
+    proc = cli("ask", "When?", "--as-of", "March 2024", ok=(2,))
+    assert "YYYY-MM-DD" in proc.stderr and "Traceback" not in proc.stderr
