@@ -1,0 +1,127 @@
+"""Plain text and Markdown, with optional YAML front matter or ``Key: value`` header lines.
+
+Metadata comes from either
+
+* YAML front matter: a first line ``---``, YAML, then a line ``---`` (or ``...``). Keys
+  ``title``, ``published``/``date``, ``source`` (-> ``metadata["source_name"]``), ``url``,
+  ``author``; every other key is kept in ``metadata``. If the block looks like front matter
+  (its first line is ``key:``) but is not valid YAML, or is never closed, the file fails with
+  a LoadError naming the problem: we do not index half-parsed metadata as body text.
+  A ``---`` block that does not look like front matter is a Markdown rule and stays text.
+* Leading header lines ``Title: ...`` / ``Published: ...`` etc. (only the keys in
+  :data:`HEADER_KEYS`, any case). Header lines are metadata, not body; the first other line ends
+  the header, so a body sentence with a colon is never eaten.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import yaml
+
+from ingest.dates import normalize_published
+from ingest.document import Document
+from ingest.errors import LoadError
+from ingest.loaders.clean import (check_size, clean_text, decode_bytes, looks_binary,
+                                  make_document, plain_metadata, text_field,
+                                  url_field)
+
+logger = logging.getLogger(__name__)
+
+HEADER_KEYS = frozenset({"title", "published", "date", "source", "url", "author", "language",
+                         "tags"})
+_HEADER_LINE = re.compile(r"^(%s)[ \t]*:[ \t]*(\S.{0,300})$" % "|".join(HEADER_KEYS), re.IGNORECASE)
+_FRONT_KEY = re.compile(r"^[A-Za-z_][\w -]*:(\s|$)")
+_FENCE_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
+_MD_HEADING = re.compile(r"^#[ \t]+(\S.*)$", re.MULTILINE)
+_MAX_FRONT_MATTER = 65536
+
+
+def load_text(data: bytes, source: str, *, markdown: bool = False) -> list[Document]:
+    """One Document from a .txt / .md file's bytes."""
+    if looks_binary(data):
+        raise LoadError(source, "binary content, not text: is the file extension right?")
+    text, encoding = decode_bytes(data)
+    check_size(text, source)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fields, body = split_metadata(text, source)
+    body, dropped = clean_text(body)
+    if markdown and "title" not in fields:
+        heading = _MD_HEADING.search(body[:2000])
+        fields["title"] = heading.group(1) if heading else None
+    fields = _document_fields(fields, source)
+    fields["metadata"].update(format="markdown" if markdown else "text", encoding=encoding)
+    return [make_document(body, source, dropped=dropped, **fields)]
+
+
+def split_metadata(text: str, source: str) -> tuple[dict[str, Any], str]:
+    """``(raw metadata, body)`` from front matter, header lines, or neither."""
+    if text.startswith("---") and text[:4].rstrip() == "---":
+        front = _front_matter(text, source)
+        if front is not None:
+            return front
+    return _header_lines(text)
+
+
+def _front_matter(text: str, source: str) -> tuple[dict[str, Any], str] | None:
+    rest = text.split("\n", 1)[1] if "\n" in text else ""
+    if not _FRONT_KEY.match(rest):
+        return None
+    close = _FENCE_CLOSE.search(rest, 0, _MAX_FRONT_MATTER)
+    if close is None:
+        raise LoadError(source, "broken front matter: opened with '---' but never closed; "
+                                "add a closing '---' line or remove the block")
+    values = _parse_yaml(rest[: close.start()], source)
+    return values, rest[close.end() :]
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """yaml's SafeLoader, but dates stay strings: :mod:`ingest.dates` reads (or rejects) them."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _parse_yaml(block: str, source: str) -> dict[str, Any]:
+    try:
+        values = yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 (a SafeLoader)
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        problem = " ".join(str(exc).split())[:200]
+        raise LoadError(source, f"broken front matter ({problem}); fix the YAML between "
+                                "the '---' lines or remove it") from exc
+    if not isinstance(values, dict):
+        raise LoadError(source, "broken front matter: expected 'key: value' lines between the "
+                                "'---' lines; fix or remove the block")
+    return {str(key).lower(): value for key, value in values.items()}
+
+
+def _header_lines(text: str) -> tuple[dict[str, Any], str]:
+    values: dict[str, Any] = {}
+    lines = text.lstrip("\n").split("\n")
+    for index, line in enumerate(lines[:20]):
+        match = _HEADER_LINE.match(line.strip())
+        if not match or match.group(1).lower() in values:
+            return values, "\n".join(lines[index:])
+        values[match.group(1).lower()] = match.group(2).strip()
+    return values, "\n".join(lines[len(values):])
+
+
+def _document_fields(values: dict[str, Any], source: str) -> dict[str, Any]:
+    """Raw metadata -> Document keyword arguments (title, url, published, author, metadata)."""
+    values = dict(values)
+    published = values.pop("published", None)
+    date = values.pop("date", None)
+    metadata = plain_metadata({k: v for k, v in values.items()
+                               if k not in ("title", "url", "author", "source")})
+    if text_field(values.get("source")):
+        metadata["source_name"] = text_field(values.get("source"))
+    if published is None or published == "":
+        published = date
+    return {"title": text_field(values.get("title")), "url": url_field(values.get("url")),
+            "author": text_field(values.get("author")),
+            "published": normalize_published(published, source), "metadata": metadata}

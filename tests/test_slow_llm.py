@@ -1,0 +1,102 @@
+"""The real local model end to end (slow tier; CI runs it too)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from qa.chain import AnswerChain
+from qa.factory import make_chain
+from qa.retrieval import Retriever
+from qa.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model_path() -> str:
+    from qa.models import resolve_model_path
+
+    try:
+        return resolve_model_path(Settings(_env_file=None))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        if os.environ.get("CONFLICT_QA_REQUIRE_SLOW") == "1":
+            raise
+        pytest.skip(f"bundled model not available: {exc}")
+
+
+def test_real_model_answers_with_a_citation_to_the_seed(settings, sample_store, model_path):
+    answer = make_chain(settings, sample_store).ask("When was ISIS-K established?")
+    assert not answer.abstained, answer.text
+    assert "2015" in answer.text
+    assert answer.citations and all(c.passage.source.endswith("isis-k-taliban.txt") for c in answer.citations)
+    assert "2015" in " ".join(c.passage.text for c in answer.citations)
+
+
+def test_real_model_off_topic_abstains(settings, sample_store, model_path):
+    answer = make_chain(settings, sample_store).ask("What is the capital of France?")
+    assert answer.abstained or "don't know" in answer.text.lower()
+    assert "Paris" not in answer.text
+
+
+def test_real_model_itself_refuses_when_passages_lack_the_answer(settings, sample_store, model_path):
+    """Even past the relevance gate, the few-shot prompt makes the model decline."""
+    from qa.models import make_chat_model
+
+    chain = AnswerChain(Retriever(sample_store, top_k=3, min_relevance=-1.0), make_chat_model(settings))
+    answer = chain.ask("What is the population of Lyon?")
+    assert answer.abstained, answer.text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(model_path, tmp_path_factory):
+    """A real OpenAI-compatible server (llama-cpp-python's) on loopback."""
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("server") / "llama-server.log", "w+b")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--model_alias", "qwen-local",
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/models", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"llama_cpp.server exited: {log.read().decode(errors='replace')[-2000:]}")
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("llama_cpp.server did not start within 180 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+def test_openai_compatible_backend_against_a_real_local_server(tmp_path, sample_store, llama_server):
+    settings = Settings(
+        data_dir=tmp_path / "data", backend="openai", openai_base_url=llama_server, openai_model="qwen-local",
+        _env_file=None,
+    )
+    chain = make_chain(settings, sample_store)
+    tokens = [e for e in chain.stream("When was ISIS-K established?") if type(e).__name__ == "Token"]
+    answer = chain.ask("When was ISIS-K established?")
+    assert len(tokens) > 1, "the server streams tokens"
+    assert "2015" in answer.text and answer.citations
