@@ -6,9 +6,10 @@ from qa.types import Passage
 from tests.fakes import RecordingChatModel
 
 
-def chain_with(store, *replies, min_relevance=0.25):
+def chain_with(store, *replies, min_relevance=0.25, verify=False):
     model = RecordingChatModel.replying(*replies)
-    return AnswerChain(Retriever(store, top_k=3, min_relevance=min_relevance), model), model
+    chain = AnswerChain(Retriever(store, top_k=3, min_relevance=min_relevance), model, verify=verify)
+    return chain, model
 
 
 def test_answer_keeps_valid_citations_and_drops_invalid(sample_store):

@@ -1,0 +1,82 @@
+"""The specifics of a text that evidence must contain: names, acronyms, numbers, years."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_NAME = re.compile(r"(?:[A-Z][\w'’\-]*(?:-[A-Z]\w*)?)(?:\s+(?:of\s+|al-|the\s+)?[A-Z][\w'’\-]*)*")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
+# Capitalised words that carry no specific content when they open a question or sentence.
+_GENERIC = {
+    "what", "when", "where", "who", "whom", "whose", "which", "why", "how", "did", "does", "do", "is",
+    "are", "was", "were", "has", "have", "had", "can", "could", "would", "will", "should", "the", "a",
+    "an", "in", "on", "at", "by", "for", "according", "after", "before", "during", "since", "as",
+    "and", "or", "but", "of", "to", "from", "it", "its", "they", "their", "this", "that", "these",
+    "those", "there", "i", "we", "you", "he", "she", "name", "give", "tell", "list", "describe",
+    "explain", "latest", "current", "most", "recent", "report", "reports", "also", "then", "about",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday",
+}
+STOPWORDS = _GENERIC | {
+    "be", "been", "being", "with", "into", "over", "under", "than", "not", "no", "any", "all",
+    "some", "many", "much", "more", "less", "people", "group", "said", "says", "say", "according",
+    "year", "years", "day", "days", "number", "total", "first", "last", "new", "other",
+}
+
+
+@dataclass(frozen=True)
+class KeyTerms:
+    names: frozenset[str]
+    numbers: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.numbers)
+
+
+def normalize_number(raw: str) -> str:
+    value = raw.replace(",", "")
+    return value[:-2] if value.endswith(".0") else value
+
+
+def numbers_in(text: str) -> set[str]:
+    return {normalize_number(m.group()) for m in _NUMBER.finditer(text)}
+
+
+def names_in(text: str) -> set[str]:
+    """Capitalised names and acronyms, without leading question words ("When", "Did")."""
+    found = set()
+    for match in _NAME.finditer(text):
+        words = match.group().split()
+        while words and words[0].lower().strip("'’") in _GENERIC:
+            words = words[1:]
+        if words:
+            found.add(" ".join(words).rstrip("'’s").rstrip("'’"))
+    return {n for n in found if n}
+
+
+def key_terms(text: str) -> KeyTerms:
+    return KeyTerms(frozenset(names_in(text)), frozenset(numbers_in(text)))
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case content words (no stopwords), for overlap measures."""
+    return {w.lower().strip("'’") for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
+
+
+def stem(word: str) -> str:
+    """A crude prefix stem: "Russian" ~ "Russia", "wounded" ~ "wounds"."""
+    word = word.lower()
+    return word[: max(4, len(word) - 3)] if len(word) > 5 else word
+
+
+def name_found(name: str, haystack: str, aliases=None) -> bool:
+    """A name, or another name of the same actor, occurs in the text (inflection allowed)."""
+    if aliases is not None and (groups := aliases.groups_in(name)):
+        if set(groups) & set(aliases.groups_in(haystack)):
+            return True
+    lower = haystack.lower()
+    parts = [stem(p) for p in re.split(r"[\s\-]+", name) if p]
+    return all(re.search(rf"(?<!\w){re.escape(p)}", lower) for p in parts)

@@ -1,0 +1,120 @@
+"""The check after generation: every answer sentence must be stated by a passage it cites.
+
+Cheap checks first: the sentence's names and figures must occur in a cited passage (or, if the
+model cited the wrong one, in another retrieved passage: the marker is moved there). A sentence
+that passes, but whose cited passage lacks some of the question's own content words, is
+undecided: the chat model is asked a yes/no question about it when a judge is configured.
+Unsupported sentences are dropped and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Callable, Sequence
+
+from qa.citations import MARKER, marker_numbers
+from qa.gate import evidence_text
+from qa.terms import content_words, key_terms, name_found, numbers_in, stem
+from qa.types import Passage, SentenceCheck
+
+log = logging.getLogger(__name__)
+
+SUPPORTED, RECITED, JUDGED, UNSUPPORTED = "supported", "recited", "judged", "unsupported"
+Judge = Callable[[str, str, str], bool]  # (passage text, question, sentence) -> stated?
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[\d[\d,\s\-–]*\])+)?\s+(?=[A-Z0-9\"'“(])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their trailing markers ("... in 2015. [1]" stays one sentence)."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start() + len(match.group().rstrip())
+        pieces.append(text[start:end].strip())
+        start = match.end()
+    pieces.append(text[start:].strip())
+    return [p for p in pieces if p]
+
+
+def strip_markers(sentence: str) -> str:
+    return re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
+
+
+def markers_of(sentence: str) -> list[int]:
+    return [n for m in MARKER.finditer(sentence) for n in marker_numbers(m.group(1))]
+
+
+def missing_from(sentence: str, passage_text: str, aliases=None) -> list[str]:
+    """The sentence's names and figures that the passage does not contain."""
+    terms = key_terms(MARKER.sub("", sentence))
+    numbers = numbers_in(passage_text.replace("-", " "))
+    missing = [x for x in sorted(terms.numbers) if x not in numbers]
+    return missing + [n for n in sorted(terms.names) if not name_found(n, passage_text, aliases)]
+
+
+def focus_missing(question: str, passage_text: str) -> list[str]:
+    """Content words of the question (what it asks about) absent from the passage."""
+    have = {stem(w) for w in content_words(passage_text)}
+    return sorted(w for w in content_words(question) if stem(w) not in have)
+
+
+class Verifier:
+    """Checks answer sentences against the passages they cite."""
+
+    def __init__(self, aliases=None, judge: Judge | None = None) -> None:
+        self.aliases = aliases
+        self.judge = judge
+
+    def check(self, question: str, answer: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
+        return [self._sentence(question, s, passages) for s in split_sentences(answer)]
+
+    def _sentence(self, question: str, sentence: str, passages: Sequence[Passage]) -> SentenceCheck:
+        cited = [n for n in dict.fromkeys(markers_of(sentence)) if 1 <= n <= len(passages)]
+        texts = {n: evidence_text([passages[n - 1]]) for n in range(1, len(passages) + 1)}
+        supporting = [n for n in cited if not missing_from(sentence, texts[n], self.aliases)]
+        status = SUPPORTED
+        if not supporting:
+            supporting = [n for n in texts if not missing_from(sentence, texts[n], self.aliases)][:1]
+            status = RECITED
+        if not supporting:
+            gaps = missing_from(sentence, "\n".join(texts[n] for n in cited) if cited else "", self.aliases)
+            return SentenceCheck(sentence, tuple(cited), UNSUPPORTED, tuple(gaps))
+        if not key_terms(MARKER.sub("", sentence)) and not cited:
+            return SentenceCheck(sentence, (), UNSUPPORTED, ("no citation",))
+        if self.judge and focus_missing(question, texts[supporting[0]]):
+            if not self.judge(passages[supporting[0] - 1].text, question, strip_markers(sentence)):
+                return SentenceCheck(sentence, tuple(supporting), UNSUPPORTED, ("the verifier said no",))
+            status = JUDGED if status == SUPPORTED else status
+        return SentenceCheck(sentence, tuple(supporting), status)
+
+
+def rebuild(checks: Sequence[SentenceCheck]) -> str:
+    """The answer from the kept sentences, each ending in the markers of its supporting passages."""
+    out = []
+    for c in checks:
+        if not c.kept:
+            continue
+        body = strip_markers(c.text)
+        marks = "".join(f"[{n}]" for n in c.cites)
+        end = body[-1] if body and body[-1] in ".!?" else ""
+        out.append(f"{body[: len(body) - len(end)].rstrip()} {marks}{end}" if marks else body)
+    return " ".join(out)
+
+
+def model_judge(chat_model) -> Judge:
+    """The chat model as a yes/no verifier (prompt in ``prompts/verify.txt``)."""
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from qa.prompts import load_text
+
+    prompt = load_text("verify.txt", frozenset({"passage", "question", "sentence"}))
+    runnable = ChatPromptTemplate.from_messages([("human", prompt.text)]) | chat_model | StrOutputParser()
+
+    def judge(passage: str, question: str, sentence: str) -> bool:
+        reply = runnable.invoke({"passage": passage, "question": question, "sentence": sentence})
+        verdict = reply.strip().lower().startswith("yes")
+        log.info("verifier: %r -> %s", sentence[:80], verdict)
+        return verdict
+
+    return judge

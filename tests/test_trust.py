@@ -1,0 +1,111 @@
+"""The gate before generation and the check after it (issue: answers you can trust)."""
+
+import pytest
+
+from ingest.document import Document
+from ingest.service import make_indexer
+from qa.chain import AnswerChain
+from qa.gate import check_question
+from qa.retrieval import Retriever
+from qa.types import Passage
+from qa.verify import Verifier, rebuild, split_sentences
+from tests.fakes import RecordingChatModel
+
+TAWILA = Document(
+    text="A suicide bombing at the Qarzai Bazaar in Tawila district killed 57 people on 1 April 2024, "
+    "officials said. Islamic State Khorasan Province claimed the attack.",
+    source="tawila.md", title="Tawila bombing toll rises", published="2024-04-04",
+)
+SABZQALA = Document(
+    text="A roadside bomb hit a minibus near Sabzqala on 14 June 2025 and killed nine passengers. "
+    "No group claimed the attack.",
+    source="sabzqala.md", title="Minibus bomb near Sabzqala", published="2025-06-15",
+)
+
+
+@pytest.fixture
+def two_events(settings, store):
+    make_indexer(settings, store).ingest(["a", "b"], lambda s: [TAWILA] if s == "a" else [SABZQALA])
+    return store
+
+
+def chain(store, *replies, judge=None):
+    model = RecordingChatModel.replying(*replies)
+    return AnswerChain(Retriever(store, top_k=2, min_relevance=0.1), model, judge=judge), model
+
+
+def p(text, n=0, title="t", published=None):
+    return Passage(text=text, doc_id=f"d{n}", chunk_id=f"d{n}:0", title=title, published=published)
+
+
+def test_gate_refuses_when_a_named_place_is_in_no_passage(two_events):
+    c, model = chain(two_events, "57 people were killed [1].")
+    answer = c.ask("How many people were killed in the Kandahar bombing?")
+    assert answer.abstained and "Kandahar" in answer.reason
+    assert model.calls == [], "the model is not asked to improvise"
+    assert answer.passages, "the closest passages are still offered"
+
+
+def test_gate_refuses_a_figure_no_passage_has():
+    assert not check_question("Who claimed the attack that killed 133 people?", [p("killed 57 people")]).allowed
+    assert check_question("Who claimed the attack that killed 57 people?", [p("killed 57 people")]).allowed
+
+
+def test_gate_accepts_an_alias_of_the_same_actor():
+    from qa.aliases import load_aliases
+
+    passages = [p("Islamic State Khorasan Province claimed the bombing.")]
+    assert check_question("Did ISKP claim the bombing?", passages, load_aliases()).allowed
+    assert not check_question("Did ISKP claim the bombing?", passages).allowed
+
+
+def test_unsupported_number_is_dropped_and_answer_becomes_refusal(two_events):
+    c, _ = chain(two_events, "The Tawila bombing killed 250 people [1].")
+    answer = c.ask("How many people did the Tawila bombing kill?")
+    assert answer.abstained and "not stated" in answer.reason or "stated" in answer.reason
+    assert [s.status for s in answer.sentences] == ["unsupported"]
+    assert "250" in answer.sentences[0].missing
+
+
+def test_sentence_citing_a_passage_about_another_event_is_dropped(two_events):
+    c, _ = chain(
+        two_events,
+        "The Sabzqala bomb killed nine passengers [1][2]. The Sabzqala bomb killed 57 people [1][2].",
+    )
+    answer = c.ask("How many people did the bomb near Sabzqala kill?")
+    assert not answer.abstained
+    assert "nine" in answer.text and "57" not in answer.text
+    assert [s.status for s in answer.sentences] == ["supported", "unsupported"]
+    assert all("Sabzqala" in c.passage.text for c in answer.citations)
+
+
+def test_wrong_marker_is_moved_to_the_passage_that_states_it():
+    passages = [p("Sabzqala minibus bomb killed nine.", 1), p("Tawila bombing killed 57 people.", 2)]
+    checks = Verifier().check("How many died in Tawila?", "The Tawila bombing killed 57 people [1].", passages)
+    assert checks[0].status == "recited" and checks[0].cites == (2,)
+    assert rebuild(checks) == "The Tawila bombing killed 57 people [2]."
+
+
+def test_undecided_sentence_goes_to_the_judge_and_a_no_drops_it():
+    calls = []
+
+    def judge(passage, question, sentence):
+        calls.append(sentence)
+        return False
+
+    passages = [p("The Tawila bombing killed 57 people.", 1)]
+    checks = Verifier(judge=judge).check("How many people were wounded in Tawila?", "57 people [1].", passages)
+    assert calls == ["57 people."] and checks[0].status == "unsupported"
+
+
+def test_judge_not_asked_when_passage_covers_the_question():
+    def judge(*args):
+        raise AssertionError("the cheap checks were decisive")
+
+    passages = [p("The Tawila bombing killed 57 people.", 1)]
+    checks = Verifier(judge=judge).check("How many people were killed in the Tawila bombing?", "57 people were killed [1].", passages)
+    assert checks[0].status == "supported"
+
+
+def test_split_sentences_keeps_trailing_markers():
+    assert split_sentences("Founded in 2015. [1] It grew. [2][3] Done") == ["Founded in 2015. [1]", "It grew. [2][3]", "Done"]
