@@ -150,24 +150,46 @@ class Indexer:
         return _Pending(document, doc_id, chunks, replaces)
 
     def _write(self, batch: Sequence[_Pending], record: Callable[[Outcome], None]) -> None:
+        """Embed the batch in one call and store it with three upserts; if that fails, store each
+        document on its own so one bad document fails alone."""
         if not batch:
             return
         texts = [c.text for p in batch for c in p.chunks]
         vectors = self.store.embeddings.embed_documents(texts)
-        offset = 0
+        rows, offset = [], 0
         for pending in batch:
-            n = len(pending.chunks)
-            try:
-                self._write_one(pending, vectors[offset : offset + n])
-            except Exception as exc:
-                log.exception("could not store %s", pending.document.source)
-                record(Outcome(FAILED, pending.document.source, message=f"could not store: {exc}"))
-            else:
-                status = UPDATED if pending.replaces else ADDED
-                record(Outcome(status, pending.document.source, pending.doc_id, n))
-            offset += n
+            rows.append(self._rows(pending, vectors[offset : offset + len(pending.chunks)]))
+            offset += len(pending.chunks)
+        try:
+            self.store.write_documents(rows)
+        except Exception:
+            log.warning("batch write of %d documents failed; storing them one by one", len(batch), exc_info=True)
+            for pending, row in zip(batch, rows):
+                self._finish(pending, record, row)
+            return
+        for pending in batch:
+            self._finish(pending, record)
 
-    def _write_one(self, pending: _Pending, vectors: list[list[float]]) -> None:
+    def _finish(self, pending: _Pending, record: Callable[[Outcome], None], row: tuple | None = None) -> None:
+        """Store the document (unless the batch already did), drop what it replaces, report."""
+        try:
+            if row is not None:
+                self.store.write_document(*row)
+            self._replace(pending)
+        except Exception as exc:
+            log.exception("could not store %s", pending.document.source)
+            record(Outcome(FAILED, pending.document.source, message=f"could not store: {exc}"))
+        else:
+            status = UPDATED if pending.replaces else ADDED
+            record(Outcome(status, pending.document.source, pending.doc_id, len(pending.chunks)))
+
+    def _replace(self, pending: _Pending) -> None:
+        for old in pending.replaces:
+            self.store.delete_document(old)
+
+    @staticmethod
+    def _rows(pending: _Pending, vectors: list[list[float]]) -> tuple:
+        """``write_document``'s arguments for one document."""
         doc = pending.document
         rec = DocRecord(
             doc_id=pending.doc_id,
@@ -182,9 +204,7 @@ class Indexer:
         )
         ids = [f"{pending.doc_id}:{c.index:05d}" for c in pending.chunks]
         metas = [chunk_metadata(rec, c) for c in pending.chunks]
-        self.store.write_document(rec, ids, [c.text for c in pending.chunks], metas, vectors)
-        for old in pending.replaces:
-            self.store.delete_document(old)
+        return rec, ids, [c.text for c in pending.chunks], metas, vectors
 
 
 def chunk_metadata(rec: DocRecord, chunk: Chunk) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Sequence, Union
 
 from langchain_core.language_models import BaseChatModel
@@ -19,7 +19,9 @@ from langchain_core.prompts import ChatPromptTemplate
 from qa.citations import MarkerStream, is_refusal, resolve_citations
 from qa.prompts import load_examples, load_text, prompt_hash
 from qa.retrieval import Filters, Retrieval, Retriever
-from qa.types import Answer, Passage, Timings
+from qa.gate import check_question
+from qa.types import Answer, Passage, SentenceCheck, Timings
+from qa.verify import Judge, Verifier, rebuild
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +78,33 @@ def format_history(history: Sequence[Turn], max_turns: int = 6) -> str:
     return "\n".join(lines[-max_turns:])
 
 
+def newest_report_note(answer: Answer) -> str | None:
+    """``"\n\nNewest report used: 2025-04-01."`` from the cited passages (or, citing none, those given)."""
+    if answer.abstained:
+        return None
+    used = [c.passage for c in answer.citations] or list(answer.passages)
+    newest = max((p.published[:10] for p in used if p.published), default=None)
+    return f"\n\nNewest report used: {newest}." if newest else None
+
+
 class AnswerChain:
     """Answers a question from the store's passages with a chat model, citing them by number."""
 
-    def __init__(self, retriever: Retriever, chat_model: BaseChatModel) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        chat_model: BaseChatModel,
+        *,
+        gate: bool = True,
+        verify: bool = True,
+        judge: Judge | None = None,
+    ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
+        aliases = getattr(retriever, "aliases", None)
+        self.gate = gate
+        self.aliases = aliases
+        self.verifier = Verifier(aliases, judge) if verify else None
         prompt, self.prompt_hash = answer_prompt()
         self.generate = prompt | chat_model | StrOutputParser()
         condense = load_text("condense.txt", frozenset({"history", "question"}))
@@ -117,6 +140,11 @@ class AnswerChain:
         if not retrieval.passages:
             yield Done(self._abstain(retrieval, base, retrieve_s, started))
             return
+        decision = check_question(rewritten or question, retrieval.passages, self.aliases) if self.gate else None
+        if decision is not None and not decision.allowed:
+            blocked = replace(retrieval, passages=(), consulted=retrieval.passages, empty_reason=decision.reason)
+            yield Done(self._abstain(blocked, base, retrieve_s, started))
+            return
         passages = list(retrieval.passages)
         markers, parts, first_token = MarkerStream(len(passages)), [], None
         inputs = {"context": format_context(passages), "question": rewritten or question}
@@ -128,7 +156,11 @@ class AnswerChain:
         if tail := markers.flush():
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
-        yield Done(self._finish("".join(parts), passages, timings, base))
+        answer = self._finish("".join(parts), passages, timings, base)
+        if retrieval.recency and (note := newest_report_note(answer)):
+            yield Token(note)  # a "latest" answer says how recent its evidence is
+            answer = replace(answer, text=answer.text + note)
+        yield Done(answer)
 
     def ask(self, question: str, **kwargs) -> Answer:
         """Run ``stream`` to the end and return the answer."""
@@ -151,13 +183,20 @@ class AnswerChain:
 
     def _finish(self, raw: str, passages: list[Passage], timings: Timings, base: dict) -> Answer:
         text, citations = resolve_citations(raw, passages)
-        if is_refusal(text):
-            return Answer(
-                text=NOT_COVERED,
-                abstained=True,
-                reason="the model found no answer in the retrieved passages",
-                passages=tuple(passages),
-                timings=timings,
-                **base,
-            )
-        return Answer(text=text, abstained=False, citations=citations, passages=tuple(passages), timings=timings, **base)
+        checks: tuple[SentenceCheck, ...] = ()
+        reason = "the model found no answer in the retrieved passages"
+        if self.verifier is not None and not is_refusal(text):
+            checks = tuple(self.verifier.check(base["rewritten_question"] or base["question"], text, passages))
+            text, citations = resolve_citations(rebuild(checks), passages)
+            reason = "no sentence of the model's answer is stated in the passages it cites"
+        refused = not text or is_refusal(text)
+        return Answer(
+            text=NOT_COVERED if refused else text,
+            abstained=refused,
+            reason=reason if refused else None,
+            citations=() if refused else citations,
+            passages=tuple(passages),
+            timings=timings,
+            sentences=checks,
+            **base,
+        )

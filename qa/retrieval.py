@@ -1,11 +1,19 @@
-"""Finding the passages for a question: dense search in the store, with filters."""
+"""Finding the passages for a question: dense search in the store (``Retriever``), or dense plus
+BM25 keyword search fused by reciprocal rank (``HybridRetriever``), with filters, actor aliases,
+a preference for newer reports when the question asks for the latest, and per-document diversity.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
 
+import numpy as np
+
+from qa.aliases import AliasTable
+from qa.lexical import LexicalSearch
+from qa.recency import as_of_in, asks_for_latest
 from qa.store import ReportStore, date_key
 from qa.types import Passage
 
@@ -37,6 +45,17 @@ class Retrieval:
     consulted: tuple[Passage, ...] = ()  # the closest passages, even below the relevance bar
     empty_reason: str | None = None
     filters: Filters = field(default_factory=Filters)
+    newest_published: str | None = None  # the newest publication date among ``passages``
+    recency: bool = False  # the question asked for the latest state: newer reports were preferred
+    actors: tuple[str, ...] = ()  # alias groups the query named (searched under all their names)
+
+    def __post_init__(self) -> None:
+        if self.newest_published is None:
+            object.__setattr__(self, "newest_published", newest_date(self.passages))
+
+
+def newest_date(passages: Sequence[Passage]) -> str | None:
+    return max((p.published[:10] for p in passages if p.published), default=None)
 
 
 def passage_from(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
@@ -53,6 +72,38 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], score: float) -
     )
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """Filters resolved to what the index compares: date keys and the allowed documents."""
+
+    since: int | None = None
+    until: int | None = None
+    doc_ids: tuple[str, ...] | None = None
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"published_ts": {"$gte": self.since}})
+        if self.until:
+            clauses.append({"published_ts": {"$lte": self.until}})
+        if self.doc_ids is not None:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, meta: dict[str, Any]) -> bool:
+        """The same test as ``where``, on one chunk's metadata (for keyword hits)."""
+        ts = meta.get("published_ts")
+        if (self.since or self.until) and not isinstance(ts, int):
+            return False
+        if self.since and ts < self.since:
+            return False
+        if self.until and ts > self.until:
+            return False
+        return self.doc_ids is None or meta.get("doc_id") in self.doc_ids
+
+
 class Retriever:
     """Dense retrieval over a ``ReportStore`` with a relevance bar and metadata filters."""
 
@@ -63,22 +114,20 @@ class Retriever:
         self.top_k = top_k
         self.min_relevance = min_relevance
 
+    def bounds(self, filters: Filters) -> tuple[Bounds, str | None]:
+        """``filters`` as date keys and document ids; or a reason when nothing can match."""
+        upper = min(filter(None, [date_key(filters.until), date_key(filters.as_of)]), default=None)
+        doc_ids = None
+        if filters.source:
+            doc_ids = tuple(self.doc_ids_for_source(filters.source))
+            if not doc_ids:
+                return Bounds(), f"no loaded document's source matches {filters.source!r}"
+        return Bounds(date_key(filters.since), upper, doc_ids), None
+
     def where(self, filters: Filters) -> tuple[dict[str, Any] | None, str | None]:
         """The Chroma ``where`` clause for ``filters``; or a reason when nothing can match."""
-        clauses: list[dict[str, Any]] = []
-        upper = min(filter(None, [date_key(filters.until), date_key(filters.as_of)]), default=None)
-        if date_key(filters.since):
-            clauses.append({"published_ts": {"$gte": date_key(filters.since)}})
-        if upper:
-            clauses.append({"published_ts": {"$lte": upper}})
-        if filters.source:
-            ids = self.doc_ids_for_source(filters.source)
-            if not ids:
-                return None, f"no loaded document's source matches {filters.source!r}"
-            clauses.append({"doc_id": {"$in": ids}})
-        if not clauses:
-            return None, None
-        return (clauses[0] if len(clauses) == 1 else {"$and": clauses}), None
+        bounds, reason = self.bounds(filters)
+        return (None, reason) if reason else (bounds.where(), None)
 
     def doc_ids_for_source(self, needle: str) -> list[str]:
         """Documents whose source or URL equals or contains ``needle`` (case-insensitive)."""
@@ -98,11 +147,186 @@ class Retriever:
         vector = self.store.embeddings.embed_query(query)
         hits = [passage_from(*row) for row in self.store.search(vector, k, where)]
         if not hits:
-            why = "no document matches the filters" if where else "the store is empty"
-            return Retrieval(query, (), empty_reason=why, filters=filters)
+            return Retrieval(query, (), empty_reason=nothing_found(where is not None, filters), filters=filters)
         relevant = tuple(p for p in hits if p.score >= self.min_relevance)
         reason = None if relevant else "no passage is relevant enough to the question"
         return Retrieval(query, relevant, consulted=tuple(hits), empty_reason=reason, filters=filters)
+
+
+def nothing_found(filtered: bool, filters: Filters) -> str:
+    if filtered:
+        return f"no document matches the filters ({filters.describe()})"
+    return "the store is empty"
+
+
+@dataclass
+class _Candidate:
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+    cosine: float
+    lexical_rank: int | None = None
+    fused: float = 0.0
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.meta.get("doc_id", self.chunk_id.split(":")[0]))
+
+    @property
+    def date(self) -> int:
+        return int(self.meta.get("published_ts") or 0)
+
+    def passage(self) -> Passage:
+        return passage_from(self.chunk_id, self.text, self.meta, self.cosine)
+
+
+class HybridRetriever(Retriever):
+    """Dense and BM25 candidates fused by reciprocal rank (RRF), then gated and diversified.
+
+    - Relevance: the question is answerable only if some candidate's cosine similarity reaches
+      ``min_relevance`` (keyword matches alone never make an off-topic question answerable);
+      a passage is kept if it reaches the bar itself or is among the ``lexical_keep`` best
+      keyword hits (a rare place name or figure).
+    - Aliases: a question naming one alias of an actor searches the keyword index for the actor
+      (every alias maps to one token) and the dense index with the question plus other aliases.
+    - Recency: for "latest / most recent / current..." questions, and any question bounded by an
+      as-of date, the equally on-topic documents (fused score within ``recency_band`` of the
+      best) are ordered newest first.
+    - Diversity: at most ``per_doc`` passages from one document unless fewer documents match.
+    """
+
+    def __init__(
+        self,
+        store: ReportStore,
+        *,
+        top_k: int = 4,
+        min_relevance: float = 0.25,
+        lexical: LexicalSearch | None = None,
+        aliases: AliasTable | None = None,
+        recency: bool = True,
+        per_doc: int = 2,
+        pool: int = 30,
+        rrf_k: int = 60,
+        recency_band: float = 0.93,
+        lexical_keep: int = 3,
+        dense_expansion: str = "append",
+    ) -> None:
+        super().__init__(store, top_k=top_k, min_relevance=min_relevance)
+        if per_doc < 1:
+            raise ValueError(f"per_doc must be at least 1, got {per_doc}")
+        if dense_expansion not in ("none", "append", "average"):
+            raise ValueError(f"dense_expansion must be none, append or average, got {dense_expansion!r}")
+        self.lexical = lexical
+        self.aliases = aliases
+        self.recency = recency
+        self.per_doc = per_doc
+        self.pool = pool
+        self.rrf_k = rrf_k
+        self.recency_band = recency_band
+        self.lexical_keep = lexical_keep
+        self.dense_expansion = dense_expansion
+
+    # -- the steps ------------------------------------------------------------------------------
+    def effective_filters(self, query: str, filters: Filters) -> Filters:
+        """An explicit "as of 6 April 2024" in the question bounds it like ``--as-of`` would."""
+        if not self.recency or filters.as_of:
+            return filters
+        stated = as_of_in(query)
+        return replace(filters, as_of=stated) if stated else filters
+
+    def query_vector(self, query: str) -> np.ndarray:
+        expanded = self.aliases.expand(query) if self.aliases is not None else None
+        if not expanded or self.dense_expansion == "none":
+            return np.asarray(self.store.embeddings.embed_query(query), dtype=np.float32)
+        if self.dense_expansion == "append":
+            return np.asarray(self.store.embeddings.embed_query(expanded), dtype=np.float32)
+        both = np.asarray(self.store.embeddings.embed_documents([query, expanded]), dtype=np.float32)
+        mean = both.mean(axis=0)
+        return mean / (np.linalg.norm(mean) or 1.0)
+
+    def candidates(self, query: str, vector: np.ndarray, bounds: Bounds, n: int) -> list[_Candidate]:
+        """Dense hits plus keyword hits (read back from the store, so deleted chunks never return)."""
+        found = {
+            cid: _Candidate(cid, text, meta, cos)
+            for cid, text, meta, cos in self.store.search(vector.tolist(), n, bounds.where())
+        }
+        if self.lexical is None:
+            return list(found.values())
+        index = self.lexical.index()
+        hits = index.search(self.lexical.tokens(query), n, index.mask(bounds.since, bounds.until, bounds.doc_ids))
+        missing = [h.chunk_id for h in hits if h.chunk_id not in found]
+        if missing:
+            got = self.store.chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            for cid, text, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+                if bounds.admits(meta or {}):
+                    found[cid] = _Candidate(cid, text, meta or {}, float(np.dot(vector, np.asarray(emb))))
+        for rank, hit in enumerate((h for h in hits if h.chunk_id in found), start=1):
+            found[hit.chunk_id].lexical_rank = rank
+        return list(found.values())
+
+    def fuse(self, candidates: list[_Candidate], latest: bool) -> list[_Candidate]:
+        """Reciprocal-rank fusion of the cosine ranking and the keyword ranking, best first.
+
+        For a latest / as-of question, the documents whose best fused score is within
+        ``recency_band`` of the top one (equally on-topic, by RRF's measure) come first, newest
+        first; a newer report that is merely related stays in its fused place."""
+        c = self.rrf_k
+        by_cosine = sorted(candidates, key=lambda x: (-x.cosine, x.chunk_id))
+        for rank, cand in enumerate(by_cosine, start=1):
+            cand.fused = 1.0 / (c + rank) + (1.0 / (c + cand.lexical_rank) if cand.lexical_rank else 0.0)
+        ranked = sorted(candidates, key=lambda x: (-x.fused, -x.cosine, x.chunk_id))
+        eligible = [x for x in ranked if self.eligible(x)]
+        if not latest or not eligible:
+            return ranked
+        best: dict[str, float] = {}
+        for cand in eligible:
+            best.setdefault(cand.doc_id, cand.fused)
+        bar = self.recency_band * eligible[0].fused
+        band = {doc for doc, score in best.items() if score >= bar}
+        return sorted(ranked, key=lambda x: (x.doc_id not in band, -x.date if x.doc_id in band else 0, -x.fused))
+
+    def eligible(self, cand: _Candidate) -> bool:
+        return cand.cosine >= self.min_relevance or (
+            cand.lexical_rank is not None and cand.lexical_rank <= self.lexical_keep
+        )
+
+    def diversify(self, ranked: Sequence[_Candidate], k: int) -> list[_Candidate]:
+        """The top ``k`` with at most ``per_doc`` per document, topped up if too few documents match."""
+        chosen: list[_Candidate] = []
+        per_doc: dict[str, int] = {}
+        for cand in ranked:
+            doc = cand.doc_id
+            if per_doc.get(doc, 0) < self.per_doc:
+                chosen.append(cand)
+                per_doc[doc] = per_doc.get(doc, 0) + 1
+                if len(chosen) == k:
+                    return chosen
+        taken = {x.chunk_id for x in chosen}
+        chosen += [x for x in ranked if x.chunk_id not in taken][: k - len(chosen)]
+        order = {id(x): i for i, x in enumerate(ranked)}
+        return sorted(chosen, key=lambda x: order[id(x)])
+
+    # -- the whole ------------------------------------------------------------------------------
+    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> Retrieval:
+        filters = self.effective_filters(query, filters or Filters())
+        k = k or self.top_k
+        latest = self.recency and (asks_for_latest(query) or bool(filters.as_of))
+        actors = tuple(g.name for g in self.aliases.groups_in(query)) if self.aliases is not None else ()
+        meta = dict(filters=filters, recency=latest, actors=actors)
+        bounds, reason = self.bounds(filters)
+        if reason:
+            return Retrieval(query, (), empty_reason=reason, **meta)
+        vector = self.query_vector(query)
+        candidates = self.candidates(query, vector, bounds, max(self.pool, 4 * k))
+        if not candidates:
+            return Retrieval(query, (), empty_reason=nothing_found(bounds.where() is not None, filters), **meta)
+        ranked = self.fuse(candidates, latest)
+        consulted = tuple(x.passage() for x in ranked[:k])
+        if max(x.cosine for x in candidates) < self.min_relevance:
+            reason = "no passage is relevant enough to the question"
+            return Retrieval(query, (), consulted=consulted, empty_reason=reason, **meta)
+        chosen = self.diversify([x for x in ranked if self.eligible(x)], k)
+        return Retrieval(query, tuple(x.passage() for x in chosen), consulted=consulted, **meta)
 
 
 def parse_date(value: str | None, flag: str = "date") -> str | None:

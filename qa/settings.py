@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.25, ge=-1.0, le=1.0, description="cosine similarity below which a passage is irrelevant"
     )
+    retrieval: Literal["dense", "hybrid"] = Field("hybrid", description="dense | hybrid (dense + BM25)")
+    use_aliases: bool = Field(True, description="search an actor under all its names")
+    aliases_file: Path | None = Field(None, description="extra alias groups (YAML, like qa/data/aliases.yaml)")
+    recency: bool = Field(True, description="prefer newer reports for latest / as-of questions")
 
     # Language model
     backend: Literal["llamacpp", "openai"] = Field("llamacpp", description="llamacpp | openai")
@@ -59,6 +63,11 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1")
     openai_model: str | None = Field(None, description="model name on the server")
     openai_api_key: SecretStr | None = Field(None, description="API key, if the server needs one")
+
+    # Trust: refuse what the reports don't say, check every cited sentence
+    gate: bool = Field(True, description="refuse before generation when the passages lack the question's names/figures")
+    verify: bool = Field(True, description="drop answer sentences their cited passages don't state")
+    verify_with_model: bool = Field(True, description="ask the model yes/no when the cheap checks are undecided")
 
     # Ingestion
     allow_private_urls: bool = Field(False, description="allow fetching loopback/private URLs")

@@ -165,6 +165,28 @@ class ReportStore:
             )
         self._put_record(DocRecord(**{**asdict(record), "status": COMPLETE}))
 
+    def write_documents(
+        self, documents: list[tuple[DocRecord, list[str], list[str], list[dict[str, Any]], list[list[float]]]]
+    ) -> None:
+        """``write_document`` for several documents at once, three upserts in all: every record
+        ``pending``, all their chunks, every record ``complete`` (a crash leaves only ``pending``)."""
+        records = [r for r, *_ in documents]
+        self._put_records(records, PENDING)
+        ids, texts, metas, vectors = ([x for doc in documents for x in doc[i]] for i in range(1, 5))
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self.chunks.upsert(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=[clean_metadata(m) for m in metas[start:end]],
+                embeddings=vectors[start:end],
+            )
+        self._put_records(records, COMPLETE)
+
+    def _put_records(self, records: list[DocRecord], status: str) -> None:
+        metas = [DocRecord(**{**asdict(r), "status": status}).to_metadata() for r in records]
+        self._docs.upsert(ids=[r.doc_id for r in records], embeddings=[[1.0, 0.0]] * len(records), metadatas=metas)
+
     def delete_document(self, doc_id: str) -> None:
         """Remove a document's chunks, then its record (a crash in between leaves no orphan chunk
         that a later ``repair`` can't see: the record stays until its chunks are gone)."""

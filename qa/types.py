@@ -40,6 +40,28 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class SentenceCheck:
+    """One answer sentence, the passages it cites after checking, and whether it was verified.
+
+    ``status``: supported (names and figures found in a cited passage), recited (found in another
+    retrieved passage: the marker was moved there), judged (the model confirmed it), unsupported
+    (dropped from the answer; ``missing`` says what no passage contained).
+    """
+
+    text: str
+    cites: tuple[int, ...]
+    status: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def kept(self) -> bool:
+        return self.status != "unsupported"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "cites": list(self.cites), "status": self.status, "missing": list(self.missing)}
+
+
+@dataclass(frozen=True)
 class Timings:
     retrieve_s: float = 0.0
     first_token_s: float | None = None
@@ -60,6 +82,7 @@ class Answer:
     prompt_hash: str | None = None
     rewritten_question: str | None = None
     filters: dict[str, str] = field(default_factory=dict)
+    sentences: tuple[SentenceCheck, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,4 +96,5 @@ class Answer:
             "timings": asdict(self.timings),
             "prompt_hash": self.prompt_hash,
             "filters": self.filters,
+            "sentences": [c.to_json() for c in self.sentences],
         }

@@ -74,6 +74,16 @@ def load_state(llama: Any, tokens: Sequence[int], state: bytearray) -> None:
     llama.n_tokens = len(tokens)
 
 
+def truncate(llama: Any, n_tokens: int) -> bool:
+    """Keep only the first ``n_tokens`` of the live state; False when the model can't."""
+    import llama_cpp
+
+    if not llama_cpp.llama_memory_seq_rm(llama_cpp.llama_get_memory(llama.ctx), 0, n_tokens, -1):
+        return False
+    llama.n_tokens = n_tokens
+    return True
+
+
 class PrefixCache:
     """Model states saved right after a static prompt prefix; least recently used evicted first."""
 
@@ -92,17 +102,19 @@ class PrefixCache:
     def prepare(self, llama: Any, prefix: Sequence[int], prompt: Sequence[int]) -> int:
         """Leave ``llama`` holding at least ``prefix`` of ``prompt``; return the tokens already evaluated."""
         live = common_prefix_len(llama.input_ids[: llama.n_tokens].tolist(), prompt)
-        if len(prefix) < MIN_PREFIX_TOKENS or live >= len(prefix):
+        if len(prefix) < MIN_PREFIX_TOKENS:
             return live
         key = tuple(prefix)
         state = self._states.get(key)
-        if state is None:
+        if state is not None:
+            self._states.move_to_end(key)
+            if live < len(prefix):
+                load_state(llama, prefix, state)
+            return max(live, len(prefix))
+        if live < len(prefix) or not truncate(llama, len(prefix)):
             llama.reset()
             llama.eval(list(prefix))
-            self._put(key, save_state(llama))
-        else:
-            self._states.move_to_end(key)
-            load_state(llama, prefix, state)
+        self._put(key, save_state(llama))
         return len(prefix)
 
     def _put(self, key: tuple[int, ...], state: bytearray) -> None:

@@ -1,0 +1,54 @@
+"""Shared by the benchmark scripts: the machine, memory readings, and writing results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: cores, RAM, CPU model, load when the run started."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = int(_meminfo()["MemTotal"])
+    return {
+        "nproc": os.cpu_count(),
+        "ram_gb": round(mem_kb / 2**20, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _meminfo() -> dict[str, str]:
+    return {k: v.split()[0] for k, v in (line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())}
+
+
+def rss_mb() -> tuple[float, float]:
+    """``(current, peak)`` resident memory of this process in MB (VmRSS, VmHWM)."""
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+
+
+def write_result(name: str, data: dict[str, Any], machine_info: dict[str, Any]) -> Path:
+    """Write ``results/<name>`` with the machine as it was when the run started."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / name
+    data = {"measured_at": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info, **data}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def offline() -> None:
+    """Keep every library off the network (``import qa`` sets the variables)."""
+    import qa  # noqa: F401

@@ -1,0 +1,123 @@
+"""The gold question file: one JSON object per line, read into :class:`GoldQuestion`.
+
+Each line has ``question`` (required), ``answer`` (a string, a list of acceptable strings, or
+missing/null for "unanswerable: the right output is a refusal"), ``sources`` (file names, paths,
+URLs or doc ids of the supporting documents), and optionally ``id``, ``as_of`` (YYYY-MM-DD),
+``history`` (earlier turns ``[{"role", "content"}]``) and ``type``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qa.errors import ConflictQAError
+
+ROLES = ("user", "assistant")
+UNTYPED = "untyped"
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One question of the gold set, with what counts as a right answer."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    as_of: str | None = None
+    history: tuple[tuple[str, str], ...] = ()
+    type: str = UNTYPED
+
+    @property
+    def unanswerable(self) -> bool:
+        """No gold answer: the right output is a refusal."""
+        return not self.answers
+
+
+class DatasetError(ConflictQAError):
+    """A line of the question file cannot be used; the message names the file and line."""
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[GoldQuestion]:
+    """Read ``path`` (JSON lines; blank lines skipped), keeping the first ``limit`` questions."""
+    if limit is not None and limit < 1:
+        raise DatasetError(f"--limit must be at least 1, got {limit}.")
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"Cannot read the question file {path}: {exc.strerror or exc}.") from exc
+    questions: list[GoldQuestion] = []
+    for lineno, line in enumerate(lines, start=1):
+        if line.strip():
+            questions.append(_parse_line(line, f"{path}:{lineno}", default_id=f"q{lineno}"))
+    _check_unique_ids(questions, path)
+    if not questions:
+        raise DatasetError(f"{path} holds no questions: write one JSON object per line with a 'question'.")
+    return questions[:limit] if limit else questions
+
+
+def _parse_line(line: str, where: str, default_id: str) -> GoldQuestion:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{where}: not valid JSON ({exc.msg}).") from exc
+    if not isinstance(raw, dict):
+        raise DatasetError(f"{where}: each line must be a JSON object with a 'question'.")
+    question = raw.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise DatasetError(f"{where}: 'question' must be a non-empty string.")
+    return GoldQuestion(
+        id=str(raw.get("id") or default_id),
+        question=question.strip(),
+        answers=_strings(raw.get("answer"), "answer", where),
+        sources=_strings(raw.get("sources"), "sources", where),
+        as_of=_as_of(raw.get("as_of"), where),
+        history=_history(raw.get("history"), where),
+        type=str(raw.get("type") or UNTYPED),
+    )
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    """A string or a list of strings (empty ones dropped); None means none."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DatasetError(f"{where}: '{key}' must be a string or a list of strings, got {value!r}.")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _as_of(value: Any, where: str) -> str | None:
+    from qa.retrieval import parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(str(value), f"{where}: as_of")
+    except ConflictQAError as exc:
+        raise DatasetError(str(exc)) from exc
+
+
+def _history(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    turns = []
+    for turn in value if isinstance(value, list) else [value]:
+        if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
+            raise DatasetError(
+                f"{where}: 'history' must be a list of {{\"role\": \"user\"|\"assistant\", \"content\": ...}}, got {turn!r}."
+            )
+        turns.append((turn["role"], turn["content"]))
+    return tuple(turns)
+
+
+def _check_unique_ids(questions: list[GoldQuestion], path: Path) -> None:
+    seen: set[str] = set()
+    for q in questions:
+        if q.id in seen:
+            raise DatasetError(f"{path}: the id {q.id!r} is used twice; give each question its own id.")
+        seen.add(q.id)

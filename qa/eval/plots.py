@@ -1,0 +1,76 @@
+"""PNG plots of an eval run (matplotlib, Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.eval.runner import EvalReport
+from qa.eval.scoring import HITS_KS, LATENCIES
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_plots(report: EvalReport, out_dir: Path) -> list[Path]:
+    """Hits@k for k=1..10, the latency distribution, and accuracy by question type."""
+    return [
+        plot_hits_curve(report, out_dir / "hits_at_k.png"),
+        plot_latency(report, out_dir / "latency.png"),
+        plot_by_type(report, out_dir / "by_type.png"),
+    ]
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+    return path
+
+
+def plot_hits_curve(report: EvalReport, path: Path) -> Path:
+    plt = _pyplot()
+    values = [report.aggregates.get(f"hits@{k}") for k in HITS_KS]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(list(HITS_KS), [v if v is not None else float("nan") for v in values], marker="o")
+    ax.axvline(report.config.get("top_k", 4), color="grey", linestyle=":", label="top_k")
+    ax.set(xlabel="k (documents)", ylabel="Hits@k", ylim=(0, 1.02), xticks=list(HITS_KS),
+           title=f"Hits@k over {report.aggregates.get('n_answerable', '?')} questions with gold sources")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def plot_latency(report: EvalReport, path: Path) -> Path:
+    plt = _pyplot()
+    series = {name: [r.timings[name] for r in report.rows if r.timings.get(name) is not None] for name in LATENCIES}
+    series = {name: values for name, values in series.items() if values}
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if series:
+        ax.boxplot(list(series.values()), showmeans=True)
+        ax.set_xticks(range(1, len(series) + 1), list(series))
+    ax.set(ylabel="seconds", title="Latency per question")
+    ax.grid(alpha=0.3, axis="y")
+    return _save(fig, path)
+
+
+def plot_by_type(report: EvalReport, path: Path) -> Path:
+    plt = _pyplot()
+    types = list(report.by_type)
+    metrics = ["hits@4"] + ([] if report.config.get("retrieval_only") else ["accuracy"])
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(types) + 2), 4))
+    width = 0.8 / len(metrics)
+    for i, metric in enumerate(metrics):
+        values = [report.by_type[t].get(metric) for t in types]
+        xs = [x + i * width for x in range(len(types))]
+        ax.bar(xs, [v if v is not None else 0.0 for v in values], width, label=metric)
+    ax.set_xticks([x + width * (len(metrics) - 1) / 2 for x in range(len(types))],
+                  [f"{t}\n(n={report.by_type[t]['n']})" for t in types], fontsize=8)
+    ax.set(ylim=(0, 1.02), ylabel="share", title="By question type")
+    ax.legend(loc="upper right")
+    return _save(fig, path)

@@ -1,0 +1,44 @@
+"""HTML for the Library tab: the per-file ingest results and the status line (all text escaped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa.ui.render import esc
+
+_BADGE = {"added": "cq-ok", "updated": "cq-ok", "skipped": "cq-skip", "failed": "cq-fail"}
+
+
+def ingest_summary(report) -> str:
+    counts = {s: sum(o.status == s for o in report.outcomes) for s in ("added", "updated", "skipped", "failed")}
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items())
+    return f"{parts}; {report.chunks_added} chunks in {report.seconds:.1f} s"
+
+
+def shown_source(source: str, uploads_dir: Path) -> str:
+    """An uploaded file by its name; anything else (URL, feed entry) as given."""
+    try:
+        return str(Path(source).relative_to(uploads_dir))
+    except ValueError:
+        return source
+
+
+def render_ingest_results(report, uploads_dir: Path) -> str:
+    """One row per document or input: status, name, chunks, and the reason when not added."""
+    rows = []
+    for o in report.outcomes:
+        detail = o.message or (f"{o.chunks} chunks" if o.chunks else "")
+        rows.append(
+            f'<tr><td><span class="cq-badge {_BADGE.get(o.status, "")}">{esc(o.status)}</span></td>'
+            f"<td>{esc(shown_source(o.source, uploads_dir))}</td><td>{esc(detail)}</td></tr>"
+        )
+    table = '<table class="cq-results"><thead><tr><th>Result</th><th>Input</th><th>Details</th></tr></thead>'
+    return f'<div class="cq-ingest"><p>{esc(ingest_summary(report))}</p>{table}<tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def render_status(*, model: str, backend: str, loaded: bool, collection: str, documents: int, chunks: int) -> str:
+    state = "loaded" if loaded else "loads on the first question"
+    return (
+        f'<div class="cq-status-line">Model: {esc(model)} ({esc(state)}) · backend {esc(backend)} · '
+        f"collection {esc(collection)} · {documents} documents · {chunks} chunks</div>"
+    )

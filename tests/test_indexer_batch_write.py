@@ -1,0 +1,54 @@
+"""The indexer stores a batch of documents with a few upserts, yet one bad document fails alone."""
+
+from __future__ import annotations
+
+from ingest.document import Document
+from ingest.indexer import ADDED, FAILED
+from ingest.service import make_indexer
+
+TEXTS = [f"Report {n}. Fighting near the river town of Varno {n} displaced {n * 100} people." for n in range(6)]
+
+
+def documents() -> list[Document]:
+    return [Document(text=t, source=f"report-{n}.txt", title=f"Report {n}") for n, t in enumerate(TEXTS)]
+
+
+def ingest(settings, store):
+    docs = {d.source: d for d in documents()}
+    return make_indexer(settings, store).ingest(list(docs), lambda source: [docs[source]])
+
+
+def test_a_batch_of_documents_is_stored_with_three_upserts(settings, store, monkeypatch):
+    calls = []
+    real = store.write_documents
+    monkeypatch.setattr(store, "write_document", lambda *a: calls.append("one") or None)
+    monkeypatch.setattr(store, "write_documents", lambda rows: calls.append(len(rows)) or real(rows))
+
+    report = ingest(settings, store)
+
+    assert [o.status for o in report.outcomes] == [ADDED] * 6
+    assert calls == [6]  # six small documents fit one embedding batch; none written alone
+    assert store.count_chunks() == 6 and len(store.records()) == 6
+
+
+def test_when_the_batch_write_fails_only_the_bad_document_fails(settings, store, monkeypatch):
+    real_one = store.write_document
+
+    def batch_fails(rows):
+        raise RuntimeError("disk full")
+
+    def one(record, *rest):
+        if record.source == "report-3.txt":
+            raise RuntimeError("bad metadata")
+        real_one(record, *rest)
+
+    monkeypatch.setattr(store, "write_documents", batch_fails)
+    monkeypatch.setattr(store, "write_document", one)
+
+    report = ingest(settings, store)
+
+    status = {o.source: o.status for o in report.outcomes}
+    assert status.pop("report-3.txt") == FAILED
+    assert set(status.values()) == {ADDED}
+    assert sorted(r.source for r in store.records()) == sorted(status)
+    assert store.count_chunks() == 5
