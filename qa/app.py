@@ -3,7 +3,7 @@
 ``build_app(settings)`` makes the Blocks (tests inject a store, chain or chat model);
 ``launch(settings, host, port)`` serves it on loopback by default, with a login when
 ``CONFLICT_QA_AUTH`` / ``CONFLICT_QA_AUTH_FILE`` is set. The API endpoints ``ask``, ``ingest`` and
-``documents`` are documented in ``docs/api.md``.
+``documents`` are documented in the README (section "The chat app and its API").
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
 
 
 def _api(handlers: Handlers, library: dict[str, Any]) -> None:
-    """The stable endpoints: /ask, /ingest, /documents (see docs/api.md)."""
+    """The stable endpoints: /ask, /ingest, /documents (see the README)."""
     gr.api(handlers.api_ask, api_name="ask")
     gr.api(handlers.api_documents, api_name="documents")
     trigger = gr.Button(visible=False)

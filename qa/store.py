@@ -195,7 +195,7 @@ class ReportStore:
 
     def repair(self) -> list[str]:
         """Delete documents a crash left half-written; return their ids."""
-        broken = [r.doc_id for r in self.records(status=PENDING)]
+        broken = self.pending_ids()
         for doc_id in broken:
             log.warning("removing half-written document %s left by an interrupted ingest", doc_id)
             self.delete_document(doc_id)
@@ -214,15 +214,29 @@ class ReportStore:
         got = self.chunks.query(
             query_embeddings=[query_vector],
             n_results=k,
-            where=where or None,
+            where=self._visible(where),
             include=["documents", "metadatas", "distances"],
         )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         return [(cid, text, meta or {}, 1.0 - dist) for cid, text, meta, dist in rows]
 
     def iter_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
-        """Every chunk ``(id, text, metadata)``, for building the lexical index."""
+        """Every chunk ``(id, text, metadata)`` of a whole document, for the lexical index."""
         total = self.count_chunks()
+        hidden = set(self.pending_ids())
         for offset in range(0, total, batch):
             got = self.chunks.get(limit=batch, offset=offset, include=["documents", "metadatas"])
-            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            for row in zip(got["ids"], got["documents"], got["metadatas"]):
+                if (row[2] or {}).get("doc_id") not in hidden:
+                    yield row
+
+    def pending_ids(self) -> list[str]:
+        """Documents being written (or left half-written by a crash): never shown to readers."""
+        return self._docs.get(where={"status": PENDING}, include=[])["ids"]
+
+    def _visible(self, where: dict[str, Any] | None) -> dict[str, Any] | None:
+        hidden = self.pending_ids()
+        if not hidden:
+            return where or None
+        clause = {"doc_id": {"$nin": hidden}}
+        return {"$and": [where, clause]} if where else clause
