@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,47 @@ def sample_store(settings: Settings, store):
     report = run_ingest(settings, store, [str(SAMPLE)])
     assert not report.failed, report.to_json()
     return store
+
+
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server for this test session; stopped afterwards."""
+    if not CHROMA.exists():
+        pytest.skip(f"the chroma CLI is not installed next to {sys.executable}")
+    import chromadb
+
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    log = (path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+            break
+        except Exception:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

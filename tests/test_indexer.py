@@ -19,6 +19,17 @@ from tests.conftest import ROOT, SAMPLE
 from tests.hostile import pdf_bytes
 
 
+@pytest.fixture(params=["embedded", "server"])
+def settings(request, tmp_path):
+    """The store contract runs against the embedded store and a real ``chroma run`` server."""
+    from uuid import uuid4
+
+    from qa.settings import Settings
+
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else None
+    return Settings(data_dir=tmp_path / "data", chroma_url=url, collection=f"t{uuid4().hex[:12]}", _env_file=None)
+
+
 def report(text: str, title: str, published: str = "2024-04-02") -> str:
     return f"---\ntitle: {title}\npublished: {published}\nsource: Test Wire\nurl: https://example.org/{abs(hash(title))}\nauthor: A. Writer\n---\n{text}\n"
 

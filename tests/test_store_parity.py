@@ -3,10 +3,6 @@ server (``chroma run`` started by the fixture on a free loopback port), dense an
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +10,6 @@ import pytest
 from qa.retrieval import Filters
 from tests.test_hybrid import REPORTS, ingest, write_reports
 
-CHROMA = Path(sys.executable).with_name("chroma")
 QUESTIONS = [
     ("What did ISIS-K claim?", Filters()),
     ("What happened at Qalandar?", Filters()),
@@ -23,47 +18,6 @@ QUESTIONS = [
     ("Where were 1340 trucks waiting?", Filters(source="border")),
     ("How do I bake a chocolate cake?", Filters()),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """A real Chroma server for this test session; stopped afterwards."""
-    if not CHROMA.exists():
-        pytest.skip(f"the chroma CLI is not installed next to {sys.executable}")
-    import chromadb
-
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 @pytest.fixture(scope="module")
