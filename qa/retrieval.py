@@ -48,6 +48,7 @@ class Retrieval:
     newest_published: str | None = None  # the newest publication date among ``passages``
     recency: bool = False  # the question asked for the latest state: newer reports were preferred
     actors: tuple[str, ...] = ()  # alias groups the query named (searched under all their names)
+    best_similarity: float | None = None  # cosine of the closest chunk: what the relevance bar tests
 
     def __post_init__(self) -> None:
         if self.newest_published is None:
@@ -150,7 +151,10 @@ class Retriever:
             return Retrieval(query, (), empty_reason=nothing_found(where is not None, filters), filters=filters)
         relevant = tuple(p for p in hits if p.score >= self.min_relevance)
         reason = None if relevant else "no passage is relevant enough to the question"
-        return Retrieval(query, relevant, consulted=tuple(hits), empty_reason=reason, filters=filters)
+        best = max(p.score for p in hits)
+        return Retrieval(
+            query, relevant, consulted=tuple(hits), empty_reason=reason, filters=filters, best_similarity=best
+        )
 
 
 def nothing_found(filtered: bool, filters: Filters) -> str:
@@ -322,7 +326,8 @@ class HybridRetriever(Retriever):
             return Retrieval(query, (), empty_reason=nothing_found(bounds.where() is not None, filters), **meta)
         ranked = self.fuse(candidates, latest)
         consulted = tuple(x.passage() for x in ranked[:k])
-        if max(x.cosine for x in candidates) < self.min_relevance:
+        meta["best_similarity"] = round(max(x.cosine for x in candidates), 4)
+        if meta["best_similarity"] < self.min_relevance:
             reason = "no passage is relevant enough to the question"
             return Retrieval(query, (), consulted=consulted, empty_reason=reason, **meta)
         chosen = self.diversify([x for x in ranked if self.eligible(x)], k)

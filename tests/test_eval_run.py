@@ -121,7 +121,7 @@ def test_full_run_writes_reports_with_hand_computed_numbers(gold, run_cli, tmp_p
     assert "| hits@4 | 1.000 |" in markdown and "| exact_match | 0.333 |" in markdown
     worst = markdown.split("## Worst questions")[1]
     assert "rebuilt" in worst and "answered an unanswerable question" in worst and "| bridge |" not in worst
-    for name in ("hits_at_k.png", "latency.png", "by_type.png"):
+    for name in ("hits_at_k.png", "latency.png", "by_type.png", "refusal_tradeoff.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"]({name})" in markdown
 

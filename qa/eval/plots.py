@@ -23,6 +23,7 @@ def write_plots(report: EvalReport, out_dir: Path) -> list[Path]:
         plot_hits_curve(report, out_dir / "hits_at_k.png"),
         plot_latency(report, out_dir / "latency.png"),
         plot_by_type(report, out_dir / "by_type.png"),
+        plot_refusal_tradeoff(report, out_dir / "refusal_tradeoff.png"),
     ]
 
 
@@ -73,4 +74,32 @@ def plot_by_type(report: EvalReport, path: Path) -> Path:
                   [f"{t}\n(n={report.by_type[t]['n']})" for t in types], fontsize=8)
     ax.set(ylim=(0, 1.02), ylabel="share", title="By question type")
     ax.legend(loc="upper right")
+    return _save(fig, path)
+
+
+def plot_refusal_tradeoff(report: EvalReport, path: Path) -> Path:
+    """Refusal precision and recall of the gate as its relevance bar varies (names check on/off)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    nan = float("nan")
+    for names, style in ((True, "-"), (False, "--")):
+        points = [p for p in report.tradeoff if p["names_check"] is names]
+        xs = [p["threshold"] for p in points]
+        label = "gate" + (" + names/figures check" if names else ", relevance bar only")
+        for key, color in (("recall", "tab:blue"), ("precision", "tab:green"), ("false_refusal_rate", "tab:red")):
+            ys = [p[key] if p[key] is not None else nan for p in points]
+            ax.plot(xs, ys, style, color=color, label=f"{key.replace('_', ' ')} ({label})")
+    bar = report.config.get("min_relevance")
+    if bar is not None:
+        ax.axvline(bar, color="grey", linestyle=":", label=f"operating point ({bar})")
+    final = report.aggregates
+    if final.get("refusal_recall") is not None:
+        ax.scatter([bar], [final["refusal_recall"]], color="tab:blue", marker="*", s=120, zorder=3,
+                   label="whole pipeline: refusal recall")
+        ax.scatter([bar], [final.get("false_refusal_rate") or 0.0], color="tab:red", marker="*", s=120, zorder=3,
+                   label="whole pipeline: false refusals")
+    ax.set(xlabel="relevance bar (cosine similarity)", ylabel="share", ylim=(-0.02, 1.02),
+           title="Refusal trade-off of the gate before generation")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="center right")
     return _save(fig, path)

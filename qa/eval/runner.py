@@ -17,6 +17,7 @@ from typing import Any
 from qa.eval import scoring
 from qa.eval.dataset import GoldQuestion
 from qa.retrieval import Filters, Retriever
+from qa.eval.tradeoff import GateSignal, gate_signal, sweep
 from qa.settings import Settings
 from qa.types import Answer, Passage
 
@@ -33,6 +34,7 @@ class QuestionResult:
     scores: dict[str, Any]
     timings: dict[str, float | None]
     answer: Answer | None = None
+    gate: GateSignal | None = None
 
     def to_json(self) -> dict[str, Any]:
         g = self.gold
@@ -50,6 +52,7 @@ class QuestionResult:
             "scores": self.scores,
             "timings": self.timings,
             "answer": None if self.answer is None else _answer_json(self.answer, g.sources),
+            "gate": None if self.gate is None else self.gate.to_json(),
         }
 
 
@@ -75,6 +78,12 @@ class EvalReport:
     aggregates: dict[str, Any]
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    @property
+    def tradeoff(self) -> list[dict[str, Any]]:
+        """Gate-only refusal precision/recall for each relevance bar, with and without the names check."""
+        signals = [(r.gold.unanswerable, r.gate) for r in self.rows if r.gate is not None]
+        return sweep(signals, use_names=True) + sweep(signals, use_names=False)
+
     def summary(self) -> dict[str, Any]:
         """The ``--json`` object (exactly ``scoring.SUMMARY_KEYS``)."""
         return scoring.summary(self.aggregates)
@@ -84,6 +93,7 @@ class EvalReport:
             "config": self.config,
             "aggregates": self.aggregates,
             "by_type": self.by_type,
+            "refusal_tradeoff": self.tradeoff,
             "questions": [r.to_json() for r in self.rows],
         }
 
@@ -137,7 +147,9 @@ def evaluate_question(
             scores["judge"] = 0.0 if answer.abstained else judge(q.question, q.answers, answer.text)
     scores["correct"] = scoring.is_correct(q, answer, scores)
     timings = _timings(answer, retrieve_s)
-    return QuestionResult(q, query, tuple(scoring.rank_documents(passages, q.sources)), scores, timings, answer)
+    signal = gate_signal(query, retriever.retrieve(query, filters, k=top_k), getattr(retriever, "aliases", None))
+    ranked = tuple(scoring.rank_documents(passages, q.sources))
+    return QuestionResult(q, query, ranked, scores, timings, answer, signal)
 
 
 def retrieval_query(q: GoldQuestion, answer: Answer | None) -> str:
