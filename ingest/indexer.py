@@ -21,7 +21,7 @@ from qa.store import DocRecord, ReportStore, date_key
 log = logging.getLogger(__name__)
 
 ADDED, UPDATED, SKIPPED, FAILED = "added", "updated", "skipped", "failed"
-_EMBED_BATCH_CHUNKS = 64
+_EMBED_BATCH_CHUNKS = 256
 
 
 def content_id(text: str) -> str:
@@ -82,9 +82,10 @@ class _Pending:
 class Indexer:
     """Chunks, embeds and stores documents; one instance per store."""
 
-    def __init__(self, store: ReportStore, splitter: TextSplitter) -> None:
+    def __init__(self, store: ReportStore, splitter: TextSplitter, batch_chunks: int = _EMBED_BATCH_CHUNKS) -> None:
         self.store = store
         self.splitter = splitter
+        self.batch_chunks = batch_chunks
 
     def ingest(
         self,
@@ -110,7 +111,7 @@ class Indexer:
                     record(outcome_or_pending)
                     continue
                 batch.append(outcome_or_pending)
-                if sum(len(p.chunks) for p in batch) >= _EMBED_BATCH_CHUNKS:
+                if sum(len(p.chunks) for p in batch) >= self.batch_chunks:
                     self._write(batch, record)
                     batch = []
         self._write(batch, record)

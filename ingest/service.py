@@ -15,7 +15,7 @@ from qa.store import ReportStore
 def make_indexer(settings: Settings, store: ReportStore) -> Indexer:
     counter = functools.partial(count_tokens, path=settings.embedding_model_path)
     splitter = make_splitter(counter, settings.chunk_size, settings.chunk_overlap)
-    return Indexer(store, splitter)
+    return Indexer(store, splitter, batch_chunks=settings.embed_batch)
 
 
 def run_ingest(

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     embedding_model_path: Path | None = Field(None, description="sentence-transformers dir")
     chunk_size: int = Field(200, ge=32, le=250, description="chunk size in word pieces")
     chunk_overlap: int = Field(30, ge=0, le=120, description="overlap between chunks, word pieces")
+    embed_batch: int = Field(256, ge=1, le=4096, description="chunks embedded (and stored) per batch when ingesting")
 
     # Retrieval
     top_k: int = Field(4, ge=1, le=50, description="passages given to the model")

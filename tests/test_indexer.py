@@ -144,7 +144,8 @@ def test_kill_9_mid_ingest_leaves_whole_documents_and_rerun_completes(tmp_path):
     _corpus(folder)
 
     def command(data: Path):
-        env = {**os.environ, "CONFLICT_QA_DATA_DIR": str(data)}
+        # small batches: a kill lands between batches, not only before or after the one batch
+        env = {**os.environ, "CONFLICT_QA_DATA_DIR": str(data), "CONFLICT_QA_EMBED_BATCH": "8"}
         return [sys.executable, "-m", "qa", "ingest", str(folder), "--json"], env
 
     def store_at(data: Path):

@@ -100,3 +100,40 @@ def test_openai_compatible_backend_against_a_real_local_server(tmp_path, sample_
     answer = chain.ask("When was ISIS-K established?")
     assert len(tokens) > 1, "the server streams tokens"
     assert "2015" in answer.text and answer.citations
+
+
+NEAR_MISSES = [
+    "How many people were wounded in the ISIS-K attack in Moscow?",
+    "What weapons did ISIS-K use in the Moscow attack?",
+    "How many children were killed in the Tawila market bombing?",
+    "What was the name of the suicide bomber who attacked the Qarzai Bazaar?",
+    "How many people were killed in the ISKP suicide bombing of the Sabzqala bazaar?",
+]
+
+
+@pytest.fixture(scope="module")
+def gold_corpus_chain(tmp_path_factory, model_path):
+    from ingest.service import run_ingest
+    from qa.factory import make_store
+    from tests.conftest import ROOT
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("gold") / "data", _env_file=None)
+    store = make_store(settings)
+    corpus = ROOT / "eval" / "corpus"
+    run_ingest(settings, store, [str(corpus / n) for n in (
+        "isis-k-taliban.txt", "tawila-bombing-day1.md", "tawila-bombing-update.md", "sabzqala-minibus-bomb.md")])
+    return make_chain(settings, store)
+
+
+@pytest.mark.parametrize("question", NEAR_MISSES)
+def test_real_model_refuses_near_miss_questions(gold_corpus_chain, question):
+    """Questions that share actors and places with the reports but ask for a fact they lack."""
+    answer = gold_corpus_chain.ask(question)
+    assert answer.abstained, f"{question!r} answered: {answer.text}"
+    assert answer.reason and answer.passages
+
+
+def test_real_model_still_answers_the_near_misses_neighbour(gold_corpus_chain):
+    answer = gold_corpus_chain.ask("How many people did the Tawila bombing kill according to the first report?")
+    assert not answer.abstained, answer.reason
+    assert "40" in answer.text and answer.citations

@@ -15,6 +15,7 @@ does not count, so memory grows with every new question.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import logging
 import threading
@@ -212,6 +213,17 @@ def unload_all() -> None:
     """Forget every loaded model (tests; memory is freed when no chat model holds one)."""
     with _LOAD_LOCK:
         _MODELS.clear()
+
+
+@atexit.register
+def _close_at_exit() -> None:
+    """Free models while the interpreter is whole (llama.cpp's ``__del__`` fails at teardown)."""
+    for model in list(_MODELS.values()):
+        try:
+            model.llama.close()
+        except Exception:  # pragma: no cover - best effort at exit
+            pass
+    _MODELS.clear()
 
 
 def _open(path: str, n_ctx: int, n_threads: int) -> Any:
