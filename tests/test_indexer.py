@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.service import run_ingest
-from tests.conftest import ROOT, SAMPLE
+from tests.conftest import SAMPLE
 from tests.hostile import pdf_bytes
 
 

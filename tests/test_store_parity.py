@@ -3,7 +3,6 @@ server (``chroma run`` started by the fixture on a free loopback port), dense an
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
