@@ -121,8 +121,9 @@ def _write(report, out_dir: Path, deltas) -> list[Path]:
     from qa.eval.plots import write_plots
     from qa.eval.report import write_json, write_markdown
 
+    data = write_json(report, out_dir)  # first: hours of answers are never lost to a plotting error
     plots = write_plots(report, out_dir)
-    return [write_json(report, out_dir), write_markdown(report, out_dir, plots, deltas), *plots]
+    return [data, write_markdown(report, out_dir, plots, deltas), *plots]
 
 
 def _print_summary(report, console) -> None:
