@@ -118,7 +118,7 @@ def test_older_turns_are_collapsed_newest_first():
     assert '<details class="cq-turn" id="cq-turn-0">' in html
 
 
-def test_sentences_the_chain_dropped_are_listed_escaped():
+def test_each_sentence_shows_whether_it_was_verified_and_dropped_ones_are_listed_escaped():
     from qa.types import SentenceCheck
 
     turn = ChatTurn("q", Filters())
@@ -127,4 +127,7 @@ def test_sentences_the_chain_dropped_are_listed_escaped():
                          passages=(passage(),), sentences=checks)
     html = render.render_assistant(turn, 0)
     assert "1 sentence(s) removed" in html and "Made up &lt;script&gt;" in html
+    assert "1 of 2 sentence(s) verified" in html
+    assert '<li class="cq-check cq-supported">✓ Kept.' in html and "[1]" in html
+    assert '<li class="cq-check cq-unsupported">✗ Made up' in html
     assert_inert(html)

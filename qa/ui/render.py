@@ -18,6 +18,7 @@ from qa.chain import NOT_COVERED
 from qa.citations import MARKER
 from qa.types import Passage
 from qa.ui.state import ChatTurn
+from qa.verify import strip_markers
 
 # HTML's own characters, then Markdown / template / LaTeX syntax, as entities (they read the same).
 _ENTITIES = str.maketrans(
@@ -106,7 +107,7 @@ def render_assistant(turn: ChatTurn, index: int) -> str:
         parts.append(render_answer_text(answer.text, index, (c.n for c in answer.citations)))
         if not answer.citations:
             parts.append('<p class="cq-hint">This answer cites no passage; the passages consulted are in the sources panel.</p>')
-        parts.append(dropped_sentences(answer))
+        parts.append(verification(answer))
     else:
         if turn.text:
             parts.append(render_answer_text(turn.text, index, range(1, len(turn.passages) + 1)))
@@ -117,16 +118,33 @@ def render_assistant(turn: ChatTurn, index: int) -> str:
     return "".join(parts)
 
 
-def dropped_sentences(answer) -> str:
-    """The model's sentences the chain removed because no cited passage states them, if any."""
-    dropped = [c.text for c in getattr(answer, "sentences", ()) if not getattr(c, "kept", True)]
-    if not dropped:
+_CHECK_LABELS = {
+    "supported": ("✓", "verified: its names and figures are in passage"),
+    "recited": ("✓", "verified after moving its citation to passage"),
+    "judged": ("✓", "confirmed by the model against passage"),
+    "unsupported": ("✗", "removed: no cited passage states it"),
+}
+
+
+def verification(answer) -> str:
+    """Each answer sentence and whether it was verified against its passage (or removed)."""
+    checks = list(getattr(answer, "sentences", ()))
+    if not checks:
         return ""
-    items = "".join(f"<li>{esc(text)}</li>" for text in dropped)
-    return (
-        f'<details class="cq-dropped"><summary>{len(dropped)} sentence(s) removed: the cited passages '
-        f"don&#39;t state them</summary><ul>{items}</ul></details>"
-    )
+    kept = sum(1 for c in checks if c.kept)
+    removed = len(checks) - kept
+    summary = f"✓ {kept} of {len(checks)} sentence(s) verified against the cited passages"
+    if removed:
+        summary += f"; {removed} sentence(s) removed: the cited passages don&#39;t state them"
+    items = []
+    for c in checks:
+        mark, label = _CHECK_LABELS.get(c.status, ("?", c.status))
+        where = f" [{', '.join(str(n) for n in c.cites)}]" if c.cites and c.kept else ""
+        missing = f" (not found: {esc(', '.join(c.missing))})" if c.missing else ""
+        text = esc(strip_markers(c.text))
+        items.append(f'<li class="cq-check cq-{esc(c.status)}">{mark} {text} <em>{esc(label)}{where}{missing}</em></li>')
+    opened = " open" if removed else ""
+    return f'<details class="cq-dropped"{opened}><summary>{summary}</summary><ul>{"".join(items)}</ul></details>'
 
 
 def chat_messages(turns: Sequence[ChatTurn]) -> list[dict[str, str]]:
