@@ -32,7 +32,7 @@ def evidence_text(passages: Sequence[Passage]) -> str:
 
 def check_question(question: str, passages: Sequence[Passage], aliases=None) -> GateDecision:
     """Allowed when every name and figure of the question occurs somewhere in the passages."""
-    terms = key_terms(question)
+    terms = key_terms(question, date_days=False)
     haystack = evidence_text(passages)
     numbers = numbers_in(haystack.replace("-", " "))
     missing = [n for n in sorted(terms.names) if not name_found(n, haystack, aliases)]

@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# A calendar date names a time frame (handled by date filters and publication dates), not a figure
+# the evidence must repeat: "as of 3 April 2024" must not demand a "3" in the passages.
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?![,.]?\d)"
+    rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _NAME = re.compile(r"(?:[A-Z][\w'’\-]*(?:-[A-Z]\w*)?)(?:\s+(?:of\s+|al-|the\s+)?[A-Z][\w'’\-]*)*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
@@ -45,6 +53,11 @@ def numbers_in(text: str) -> set[str]:
     return {normalize_number(m.group()) for m in _NUMBER.finditer(text)}
 
 
+def without_dates(text: str) -> str:
+    """``text`` with day-and-month dates removed (the year, if any, stays as a figure)."""
+    return _DATE.sub(lambda m: re.sub(r"\d{4}-\d{2}-\d{2}", lambda d: d.group()[:4], m.group()) if "-" in m.group() else " ", text)
+
+
 def names_in(text: str) -> set[str]:
     """Capitalised names and acronyms, without leading question words ("When", "Did")."""
     found = set()
@@ -57,8 +70,10 @@ def names_in(text: str) -> set[str]:
     return {n for n in found if n}
 
 
-def key_terms(text: str) -> KeyTerms:
-    return KeyTerms(frozenset(names_in(text)), frozenset(numbers_in(text)))
+def key_terms(text: str, *, date_days: bool = True) -> KeyTerms:
+    """Names and figures of ``text``; ``date_days=False`` leaves out the day numbers of dates
+    (a question's "as of 3 April" is a time frame, not a figure the evidence must contain)."""
+    return KeyTerms(frozenset(names_in(text)), frozenset(numbers_in(text if date_days else without_dates(text))))
 
 
 def content_words(text: str) -> set[str]:
