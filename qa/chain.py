@@ -16,12 +16,13 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+from qa.asks import KIND_WORDS, missing_kind
 from qa.citations import MarkerStream, is_refusal, resolve_citations
 from qa.prompts import load_examples, load_text, prompt_hash
 from qa.retrieval import Filters, Retrieval, Retriever
 from qa.gate import check_question
 from qa.types import Answer, Passage, SentenceCheck, Timings
-from qa.verify import Judge, Verifier, rebuild
+from qa.verify import Judge, Verifier, rebuild, strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,10 @@ class AnswerChain:
             checks = tuple(self.verifier.check(base["rewritten_question"] or base["question"], text, passages))
             text, citations = resolve_citations(rebuild(checks), passages)
             reason = "no sentence of the model's answer is stated in the passages it cites"
+            if text and not is_refusal(text) and (kind := missing_kind(base["rewritten_question"] or base["question"], text)):
+                # A faithful restatement that lacks the asked-for fact is a near miss, not an answer.
+                reason = f"the passages give no {KIND_WORDS[kind]} for this (the model said: “{strip_markers(text)}”)"
+                text = ""
         refused = not text or is_refusal(text)
         return Answer(
             text=NOT_COVERED if refused else text,

@@ -232,28 +232,19 @@ def cache_key(location: str, collection: str) -> str:
 class LexicalSearch:
     """The store's BM25 index, loaded from the disk cache or rebuilt when the store changes.
 
-    Before every query the document and chunk counts are compared (about a millisecond); the full
-    fingerprint (which reads every document record) is recomputed when they change or
-    ``recheck_s`` has passed, so an update that keeps both counts is seen within ``recheck_s``.
-    Until then a replaced chunk can still be *scored* but never returned: hits are read back
-    from the store by id."""
+    Before every query the store's change token (one lookup, written by every document write or
+    removal) and its document count are compared with those the index was checked against; the
+    full fingerprint (which reads every document record: a quarter of a second at 10k documents)
+    is recomputed only when one of them moved. A replaced chunk that is still in a stale index
+    can be *scored* but never returned: hits are read back from the store by id."""
 
-    def __init__(
-        self,
-        store: ReportStore,
-        cache_dir: Path | None,
-        aliases: AliasTable | None = None,
-        *,
-        recheck_s: float = 10.0,
-    ) -> None:
+    def __init__(self, store: ReportStore, cache_dir: Path | None, aliases: AliasTable | None = None) -> None:
         self.store = store
         self.cache_dir = cache_dir
         self.aliases = aliases
-        self.recheck_s = recheck_s
         self._index: LexicalIndex | None = None
         self._fingerprint: str | None = None
-        self._checked_at = float("-inf")
-        self._counts: tuple[int, int] | None = None
+        self._seen: tuple[str, int] | None = None
         self._lock = threading.Lock()
 
     def tokens(self, query: str) -> list[str]:
@@ -262,13 +253,11 @@ class LexicalSearch:
     def index(self) -> LexicalIndex:
         """The current index (checked against the store, rebuilt if it changed)."""
         with self._lock:
-            now = time.monotonic()
-            counts = (self.store._docs.count(), self.store.count_chunks())
-            fresh = counts == self._counts and now - self._checked_at < self.recheck_s
-            if self._index is not None and fresh:
+            seen = (self.store.generation(), self.store._docs.count())
+            if self._index is not None and seen == self._seen:
                 return self._index
             fingerprint = store_fingerprint(self.store, self.aliases)
-            self._checked_at, self._counts = now, counts
+            self._seen = seen
             if self._index is None or fingerprint != self._fingerprint:
                 self._index = self._load_or_build(fingerprint)
                 self._fingerprint = fingerprint

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 PENDING, COMPLETE = "pending", "complete"
 _BATCH = 1000
+_GENERATION = "generation"
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,17 @@ class ReportStore:
         self._docs = client.get_or_create_collection(
             f"{collection}__docs", embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
+        self._meta = client.get_or_create_collection(f"{collection}__meta", embedding_function=None)
+
+    # -- change token -----------------------------------------------------------------------
+    def generation(self) -> str:
+        """A token that changes whenever a document is written or removed (by any process using
+        this class), so readers can tell in one lookup whether their derived indexes are stale."""
+        got = self._meta.get(ids=[_GENERATION], include=["metadatas"])
+        return str((got["metadatas"][0] or {}).get("token", "")) if got["ids"] else ""
+
+    def _touch(self) -> None:
+        self._meta.upsert(ids=[_GENERATION], embeddings=[[1.0, 0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     @property
     def chunks(self):
@@ -164,6 +177,7 @@ class ReportStore:
                 embeddings=embeddings[start:end],
             )
         self._put_record(DocRecord(**{**asdict(record), "status": COMPLETE}))
+        self._touch()
 
     def write_documents(
         self, documents: list[tuple[DocRecord, list[str], list[str], list[dict[str, Any]], list[list[float]]]]
@@ -182,6 +196,7 @@ class ReportStore:
                 embeddings=vectors[start:end],
             )
         self._put_records(records, COMPLETE)
+        self._touch()
 
     def _put_records(self, records: list[DocRecord], status: str) -> None:
         metas = [DocRecord(**{**asdict(r), "status": status}).to_metadata() for r in records]
@@ -192,6 +207,7 @@ class ReportStore:
         that a later ``repair`` can't see: the record stays until its chunks are gone)."""
         self.chunks.delete(where={"doc_id": doc_id})
         self._docs.delete(ids=[doc_id])
+        self._touch()
 
     def repair(self) -> list[str]:
         """Delete documents a crash left half-written; return their ids."""
@@ -209,8 +225,6 @@ class ReportStore:
         self, query_vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, str, dict[str, Any], float]]:
         """Nearest chunks: ``(chunk_id, text, metadata, cosine similarity)``, best first."""
-        if self.count_chunks() == 0:
-            return []
         got = self.chunks.query(
             query_embeddings=[query_vector],
             n_results=k,

@@ -227,8 +227,7 @@ def test_keyword_index_follows_deletes_and_updates(settings, store, tmp_path):
     updated = retriever.retrieve("Yeltrin ceasefire")
     assert updated.passages[0].title == "Zorbakh report" and updated.passages[0].doc_id != old_id
     assert old_id not in {p.doc_id for p in retriever.retrieve("Zorbakh clashes").passages}
-    # an update that keeps the document and chunk counts is picked up by the periodic recheck
-    retriever.lexical.recheck_s = 0
+    # the update kept the document and chunk counts: the store's change token is what told
     assert all(not h.chunk_id.startswith(old_id) for h in retriever.lexical.index().search(["zorbakh"], 10))
 
     # delete: gone from keyword and dense results alike
@@ -240,15 +239,39 @@ def test_keyword_index_follows_deletes_and_updates(settings, store, tmp_path):
 def test_deleted_chunks_are_never_returned_even_before_a_recheck(settings, store, tmp_path):
     ingest(settings, store, [write_reports(tmp_path / "r", REPORTS)])
     retriever = make_hybrid(settings, store)
-    retriever.lexical.recheck_s = 1e9
     retriever.retrieve("Qalandar")  # index built
     doc = next(r for r in store.records() if r.title.startswith("Border talks"))
     index = retriever.lexical.index()
     store.delete_document(doc.doc_id)
-    retriever.lexical._index, retriever.lexical._counts = index, None  # simulate a stale index
-    retriever.lexical._counts = (store._docs.count(), store.count_chunks())
+    # simulate a writer the token missed: the index is stale but believed current
+    retriever.lexical._seen = (store.generation(), store._docs.count())
     assert retriever.lexical.index() is index, "no recheck yet"
     assert doc.doc_id not in {p.doc_id for p in retriever.retrieve("Qalandar crossing 1340 trucks").passages}
+
+
+def test_a_write_through_another_store_handle_is_seen_without_a_full_recheck(settings, store, tmp_path, monkeypatch):
+    import qa.lexical
+    from qa.factory import make_store
+
+    ingest(settings, store, [write_reports(tmp_path / "r", REPORTS)])
+    retriever = make_hybrid(settings, store)
+    retriever.retrieve("Qalandar")
+    fingerprints = []
+    real = qa.lexical.store_fingerprint
+    monkeypatch.setattr(qa.lexical, "store_fingerprint", lambda *a: fingerprints.append(1) or real(*a))
+    for _ in range(3):
+        retriever.retrieve("Qalandar")
+    assert fingerprints == [], "an unchanged store is not re-fingerprinted on every query"
+
+    other = make_store(settings)  # e.g. `conflict-qa ingest` in another process
+    doc = next(r for r in other.records() if r.title.startswith("Border talks"))
+    hits = lambda: {h.chunk_id.split(":")[0] for h in retriever.lexical.index().search(["qalandar"], 10)}  # noqa: E731
+    assert doc.doc_id in hits()
+    before = other.generation()
+    other.delete_document(doc.doc_id)
+    assert other.generation() != before
+    assert doc.doc_id not in hits()
+    assert fingerprints == [1]
 
 
 def test_keyword_index_is_cached_on_disk_and_reused(corpus, monkeypatch):
