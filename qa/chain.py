@@ -105,7 +105,8 @@ class AnswerChain:
         aliases = getattr(retriever, "aliases", None)
         self.gate = gate
         self.aliases = aliases
-        self.verifier = Verifier(aliases, judge) if verify else None
+        documents = getattr(getattr(retriever, "store", None), "document_text", None)
+        self.verifier = Verifier(aliases, judge, documents) if verify else None
         prompt, self.prompt_hash = answer_prompt()
         self.generate = prompt | chat_model | StrOutputParser()
         condense = load_text("condense.txt", frozenset({"history", "question"}))

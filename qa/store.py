@@ -234,6 +234,12 @@ class ReportStore:
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         return [(cid, text, meta or {}, 1.0 - dist) for cid, text, meta, dist in rows]
 
+    def document_text(self, doc_id: str) -> str:
+        """The text of one stored document, its chunks in order (overlaps repeated)."""
+        got = self.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        rows = sorted(zip(got["metadatas"], got["documents"]), key=lambda r: int((r[0] or {}).get("chunk", 0)))
+        return "\n".join(text or "" for _, text in rows)
+
     def iter_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every chunk ``(id, text, metadata)`` of a whole document, for the lexical index."""
         total = self.count_chunks()

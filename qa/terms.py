@@ -13,6 +13,14 @@ _DATE = re.compile(
     rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b",
     re.IGNORECASE,
 )
+_UNITS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen twenty").split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+# "one" is left out on purpose: "no one", "one of the" are not figures.
+WORD_NUMBERS = {w: i for i, w in enumerate(_UNITS, start=2)} | _TENS
+_WORD_NUMBER = re.compile(
+    rf"\b({'|'.join(_TENS)})[-\s](one|{'|'.join(_UNITS[:8])})\b|\b({'|'.join(WORD_NUMBERS)})\b", re.IGNORECASE
+)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _NAME = re.compile(r"(?:[A-Z][\w'’\-]*(?:-[A-Z]\w*)?)(?:\s+(?:of\s+|al-|the\s+)?[A-Z][\w'’\-]*)*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]+")
@@ -26,7 +34,7 @@ _GENERIC = {
     "explain", "latest", "current", "most", "recent", "report", "reports", "also", "then", "about",
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday",
+    "saturday", "sunday", "one", *WORD_NUMBERS,
 }
 STOPWORDS = _GENERIC | {
     "be", "been", "being", "with", "into", "over", "under", "than", "not", "no", "any", "all",
@@ -50,7 +58,14 @@ def normalize_number(raw: str) -> str:
 
 
 def numbers_in(text: str) -> set[str]:
-    return {normalize_number(m.group()) for m in _NUMBER.finditer(text)}
+    """Figures in ``text``, written in digits or as words ("Fourteen" is "14", "forty-five" "45")."""
+    found = {normalize_number(m.group()) for m in _NUMBER.finditer(text)}
+    for m in _WORD_NUMBER.finditer(text):
+        if m.group(1):
+            found.add(str(_TENS[m.group(1).lower()] + ({"one": 1} | WORD_NUMBERS)[m.group(2).lower()]))
+        else:
+            found.add(str(WORD_NUMBERS[m.group(3).lower()]))
+    return found
 
 
 def without_dates(text: str) -> str:
@@ -66,7 +81,7 @@ def names_in(text: str) -> set[str]:
         while words and words[0].lower().strip("'’") in _GENERIC:
             words = words[1:]
         if words:
-            found.add(" ".join(words).rstrip("'’s").rstrip("'’"))
+            found.add(re.sub(r"['’]s?$", "", " ".join(words)))
     return {n for n in found if n}
 
 

@@ -122,3 +122,28 @@ def test_judge_not_asked_when_passage_covers_the_question():
 
 def test_split_sentences_keeps_trailing_markers():
     assert split_sentences("Founded in 2015. [1] It grew. [2][3] Done") == ["Founded in 2015. [1]", "It grew. [2][3]", "Done"]
+
+
+def test_a_figure_written_as_a_word_matches_its_digits():
+    passages = [p("Security forces killed nine fighters and arrested 14 others in Pashtak.", 1)]
+    checks = Verifier().check("How many were arrested in Pashtak?", "Fourteen people were arrested in Pashtak [1].", passages)
+    assert checks[0].status == "supported"
+    checks = Verifier().check("How many were killed in Pashtak?", "Nine fighters were killed in Pashtak [1].", passages)
+    assert checks[0].status == "supported"
+    checks = Verifier().check("How many were killed in Pashtak?", "Twelve fighters were killed in Pashtak [1].", passages)
+    assert checks[0].status == "unsupported" and "12" in checks[0].missing
+
+
+def test_the_question_topic_may_be_named_elsewhere_in_the_same_report_only():
+    bazaar = p("The bazaar has been rebuilt. It reopened on 20 November 2024.", 1)
+    reports = {"d1": "A year ago a bomber walked into the Qarzai Bazaar in Tawila.\nThe bazaar has been rebuilt.",
+               "d2": "The Qarzai Bazaar bombing in Tawila killed 57."}
+    other = p("The bazaar in Sabzqala reopened on 20 November 2024.", 2)
+    question, sentence = "When did the Qarzai Bazaar reopen?", "The Qarzai Bazaar reopened on 20 November 2024 [1]."
+    assert Verifier(documents=reports.get).check(question, sentence, [bazaar])[0].kept
+    assert not Verifier().check(question, sentence, [bazaar])[0].kept, "without the report, the passage alone decides"
+    reports["d2"] = "The bazaar in Sabzqala reopened on 20 November 2024."
+    lone = Verifier(documents=reports.get).check(question, sentence.replace("[1]", "[2]"), [bazaar, other])
+    assert lone[0].cites == (1,), "the report that names the bazaar is the one cited"
+    claim = Verifier(documents=reports.get).check(question, "Rahim Zadran reopened it on 20 November 2024 [1].", [bazaar])
+    assert not claim[0].kept, "a name the question did not ask about must be in the passage itself"
