@@ -70,7 +70,7 @@ def answer_prompt() -> tuple[ChatPromptTemplate, str]:
     for asked, answered in examples:
         messages += [HumanMessage(content=asked), AIMessage(content=answered)]
     messages.append(("human", user.text))
-    digest = prompt_hash(system.text, user.text, *(a + b for a, b in examples))
+    digest = prompt_hash(system.text, user.text, load_text("latest_note.txt").text, *(a + b for a, b in examples))
     return ChatPromptTemplate.from_messages(messages), digest
 
 
@@ -108,6 +108,7 @@ class AnswerChain:
         documents = getattr(getattr(retriever, "store", None), "document_text", None)
         self.verifier = Verifier(aliases, judge, documents) if verify else None
         prompt, self.prompt_hash = answer_prompt()
+        self.latest_note = load_text("latest_note.txt").text.strip()
         self.generate = prompt | chat_model | StrOutputParser()
         condense = load_text("condense.txt", frozenset({"history", "question"}))
         self.condense = ChatPromptTemplate.from_messages([("human", condense.text)]) | chat_model | StrOutputParser()
@@ -149,7 +150,10 @@ class AnswerChain:
             return
         passages = list(retrieval.passages)
         markers, parts, first_token = MarkerStream(len(passages)), [], None
-        inputs = {"context": format_context(passages), "question": rewritten or question}
+        asked = rewritten or question
+        if retrieval.recency:  # passages are newest first: say so, or a small model takes the best-matching one
+            asked = f"{asked}\n{self.latest_note}"
+        inputs = {"context": format_context(passages), "question": asked}
         for token in self.generate.stream(inputs):
             first_token = first_token or time.perf_counter() - started
             parts.append(token)

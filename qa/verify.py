@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from qa.citations import MARKER, marker_numbers
 from qa.gate import evidence_text
-from qa.terms import content_words, key_terms, name_found, names_in, numbers_in, stem
+from qa.terms import content_words, key_terms, name_found, names_in, numbers_in, stem, without_dates
 from qa.types import Passage, SentenceCheck
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ class Verifier:
     ) -> SentenceCheck:
         cited = [n for n in dict.fromkeys(markers_of(sentence)) if 1 <= n <= len(passages)]
         texts = {n: evidence_text([passages[n - 1]]) for n in range(1, len(passages) + 1)}
-        asked = names_in(question)
+        # The question's own names, and the days of its dates ("as of 3 April 2024" restated).
+        asked = names_in(question) | (numbers_in(question) - numbers_in(without_dates(question)))
 
         def gaps(n: int) -> list[str]:
             # A name the sentence repeats from the question is its topic, not its claim: the same
@@ -91,7 +92,7 @@ class Verifier:
             # judge, when there is one, still decides.
             report = reports[passages[n - 1].doc_id]
             return [g for g in missing_from(sentence, texts[n], self.aliases)
-                    if not (g in asked and name_found(g, report, self.aliases))]
+                    if not (g in asked and (g.isdigit() or name_found(g, report, self.aliases)))]
 
         supporting = [n for n in cited if not gaps(n)]
         status = SUPPORTED

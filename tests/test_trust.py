@@ -147,3 +147,12 @@ def test_the_question_topic_may_be_named_elsewhere_in_the_same_report_only():
     assert lone[0].cites == (1,), "the report that names the bazaar is the one cited"
     claim = Verifier(documents=reports.get).check(question, "Rahim Zadran reopened it on 20 November 2024 [1].", [bazaar])
     assert not claim[0].kept, "a name the question did not ask about must be in the passage itself"
+
+
+def test_an_answer_may_restate_the_as_of_date_of_the_question():
+    passages = [p("At least 40 people were killed in the bombing, officials said.", 1, published="2024-04-02")]
+    question = "As of 3 April 2024, how many people had been reported killed in the bombing?"
+    ok = Verifier().check(question, "At least 40 people had been killed as of 3 April 2024 [1].", passages)
+    assert ok[0].kept
+    other = Verifier().check(question, "At least 40 people had been killed by 5 April 2024 [1].", passages)
+    assert not other[0].kept and "5" in other[0].missing, "a date the question did not give is still a claim"
