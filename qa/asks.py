@@ -35,12 +35,9 @@ _NAME_Q = re.compile(
     re.IGNORECASE,
 )
 
-_NUMBER_WORDS = re.compile(
-    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
-    r"ninety|hundred|hundreds|thousand|thousands|million|millions|billion|dozen|dozens|no\s+one|"
-    r"nobody|none)\b",
-    re.IGNORECASE,
+# Quantities ``numbers_in`` does not turn into figures (it reads "two" to "ninety" already).
+_QUANTITY_WORDS = re.compile(
+    r"\b(?:zero|one|hundreds?|thousands?|millions?|billions?|dozens?|no\s+one|nobody|none)\b", re.IGNORECASE
 )
 _TIME_WORDS = re.compile(
     r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -67,7 +64,7 @@ def gives_kind(kind: Kind, question: str, answer: str) -> bool:
     """Whether ``answer`` contains a fact of ``kind`` that is not just repeated from the question."""
     answer = re.sub(r"\[\d[\d,\s\-–]*\]", " ", answer)
     if kind == "quantity":
-        return bool(numbers_in(answer) - numbers_in(question)) or bool(_NUMBER_WORDS.search(answer))
+        return bool(numbers_in(answer) - numbers_in(question)) or bool(_QUANTITY_WORDS.search(answer))
     if kind == "time":
         asked = {m.group().lower() for m in _TIME_WORDS.finditer(question)}
         return any(m.group().lower() not in asked for m in _TIME_WORDS.finditer(answer))

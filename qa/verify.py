@@ -70,15 +70,18 @@ class Verifier:
 
     def check(self, question: str, answer: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
         reports: dict[str, str] = {}
-        for passage in passages:
-            if passage.doc_id not in reports:
-                whole = self.documents(passage.doc_id) if self.documents else ""
-                same = evidence_text([q for q in passages if q.doc_id == passage.doc_id])
-                reports[passage.doc_id] = f"{same}\n{whole}"
-        return [self._sentence(question, s, passages, reports) for s in split_sentences(answer)]
+
+        def report(doc_id: str) -> str:
+            """The whole report, read from the store only when a sentence needs it (then kept)."""
+            if doc_id not in reports:
+                same = evidence_text([q for q in passages if q.doc_id == doc_id])
+                reports[doc_id] = f"{same}\n{self.documents(doc_id)}" if self.documents else same
+            return reports[doc_id]
+
+        return [self._sentence(question, s, passages, report) for s in split_sentences(answer)]
 
     def _sentence(
-        self, question: str, sentence: str, passages: Sequence[Passage], reports: dict[str, str]
+        self, question: str, sentence: str, passages: Sequence[Passage], report: Callable[[str], str]
     ) -> SentenceCheck:
         cited = [n for n in dict.fromkeys(markers_of(sentence)) if 1 <= n <= len(passages)]
         texts = {n: evidence_text([passages[n - 1]]) for n in range(1, len(passages) + 1)}
@@ -90,9 +93,9 @@ class Verifier:
             # report naming it elsewhere is enough ("The bazaar reopened on ..." in a report about
             # the Qarzai Bazaar). The question's words are then missing from the passage, so the
             # judge, when there is one, still decides.
-            report = reports[passages[n - 1].doc_id]
+            doc_id = passages[n - 1].doc_id
             return [g for g in missing_from(sentence, texts[n], self.aliases)
-                    if not (g in asked and (g.isdigit() or name_found(g, report, self.aliases)))]
+                    if not (g in asked and (g.isdigit() or name_found(g, report(doc_id), self.aliases)))]
 
         supporting = [n for n in cited if not gaps(n)]
         status = SUPPORTED
