@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from qa.terms import names_in, numbers_in, stem
+from qa.terms import name_found, names_in, numbers_in, stem, without_dates
 
 Kind = Literal["quantity", "time", "name"]
 KIND_WORDS: dict[str, str] = {"quantity": "number", "time": "date or time", "name": "name"}
@@ -49,8 +49,12 @@ _TIME_WORDS = re.compile(
 )
 
 
+_LEAD_CLAUSE = re.compile(r"^\s*(?:as\s+of|according\s+to|by|in|on|at|after|before|since)\b[^,?]{0,80},\s*", re.IGNORECASE)
+
+
 def asked_kind(question: str) -> Kind | None:
     """The kind of fact ``question`` asks for, when its wording makes that unambiguous."""
+    question = _LEAD_CLAUSE.sub("", question)  # "As of 3 April 2024, how many ..."
     if _QUANTITY_Q.search(question):
         return "quantity"
     if _TIME_Q.search(question):
@@ -82,3 +86,98 @@ def missing_kind(question: str, answer: str) -> Kind | None:
     """The kind of fact the question asks for when the answer lacks it, else None."""
     kind = asked_kind(question)
     return kind if kind is not None and not gives_kind(kind, question, answer) else None
+
+
+# --- what the asked-for fact is about --------------------------------------------------------------
+#
+# A near miss can also give a fact of the right kind about the wrong thing: "Nine people were killed
+# [1]" for "how many were injured", "22 trucks [1]" for the *second* convoy, "six suspects [4]" for
+# how many were *charged*, a commander's name for "who was the bomber". The passage states the
+# figure or name, so the sentence check passes; but the passage sentence that holds it does not say
+# what the question asks about. Conflict reports confuse a closed set of outcomes (killed, injured,
+# detained, charged, released, displaced, returned, missing, abducted) and roles (leader, chair,
+# commander, spokesman, bomber, founder): ``asked_about`` reads those, and ordinals from "second"
+# on, from the question's main clause. Anything else ("trucks", "soldiers") is left alone: reports
+# say "members of the garrison" for soldiers, and an open vocabulary refuses right answers.
+
+# Each concept: the word prefixes that express it; a trailing "$" means the whole word only.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "killed": ("kill", "dead$", "death", "die$", "died$", "dies$", "dying", "toll", "fatalit", "lives$",
+               "bodies$", "murder", "slain$", "execut"),
+    "injured": ("injur", "wound", "hurt$", "maim"),
+    "detained": ("arrest", "detain", "detention", "held$", "custody", "captur", "apprehend"),
+    "charged": ("charged$", "charges$", "indict", "prosecut", "tried$", "trial", "convict", "sentenc"),
+    "released": ("releas", "freed$", "exchang", "swap"),
+    "displaced": ("displac", "fled$", "flee", "uproot", "homeless", "refugee"),
+    "returned": ("return",),
+    "missing": ("missing$", "disappear", "unaccounted"),
+    "abducted": ("abduct", "kidnap", "hostage"),
+    "leader": ("leader", "led$", "leads$", "head$", "heads$", "headed$", "chief$", "emir$"),
+    "chair": ("chair", "presid"),
+    "commander": ("command",),
+    "spokesman": ("spokes",),
+    "bomber": ("bomber",),
+    "founder": ("founder", "founded$", "founding$", "establish"),
+}
+ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth".split())
+_ORDINAL = re.compile(rf"\b(?:{'|'.join(ORDINALS)}|(?:[2-9]|1\d)(?:nd|rd|th))\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"(?<=\w)\s+(?:which|whom|whose|who|that|where)\b", re.IGNORECASE)
+
+
+def _has(words: list[str], prefix: str) -> bool:
+    if prefix.endswith("$"):
+        return prefix[:-1] in words
+    return any(w.startswith(prefix) for w in words)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def concepts_in(text: str) -> set[str]:
+    """The outcomes and roles ``text`` names ("wounded" names "injured")."""
+    words = _words(text)
+    return {c for c, prefixes in CONCEPTS.items() if any(_has(words, p) for p in prefixes)}
+
+
+def asked_about(question: str) -> tuple[str, ...]:
+    """What the question's figure or name is *of*: outcomes, roles and ordinals of its main clause."""
+    main_clause = _RELATIVE.split(question, maxsplit=1)[0]  # not "... from which X was excluded"
+    ordinals = [m.group().lower() for m in _ORDINAL.finditer(main_clause)]
+    return tuple(sorted(concepts_in(main_clause))) + tuple(dict.fromkeys(ordinals))
+
+
+def says(sentence: str, asked: str) -> bool:
+    """Whether ``sentence`` says an outcome or role (in any of its words) or an ordinal."""
+    if asked in CONCEPTS:
+        return asked in concepts_in(sentence)
+    return re.search(rf"\b{re.escape(asked)}\b", sentence, re.IGNORECASE) is not None
+
+
+_WHO_VERB = re.compile(r"^\s*(?:and\s+)?who\s+[a-z]+ed\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def not_about(question: str, answer: str, evidence: str) -> tuple[str, ...]:
+    """What the question asks about that no evidence sentence holding the answer's figure or name says.
+
+    Empty when the check does not apply (another kind of question, nothing asked about, or the
+    answer's figure or name is not in the evidence: the sentence check handles that).
+    """
+    kind = asked_kind(question) or ("name" if _WHO_VERB.search(question) else None)
+    asked = asked_about(question) if kind in ("quantity", "name") else ()
+    if not asked:
+        return ()
+    answer = re.sub(r"\[\d[\d,\s\-–]*\]", " ", answer)
+    if kind == "quantity":
+        figures = numbers_in(without_dates(answer)) - numbers_in(question)
+        holds = lambda s: bool(figures & numbers_in(s.replace("-", " ")))  # noqa: E731
+    else:
+        known = {stem(w) for name in names_in(question) for w in name.split()}
+        new = {w for name in _names(answer) for w in name.split() if stem(w) not in known}
+        holds = lambda s: any(name_found(w, s) for w in new)  # noqa: E731
+    sentences = [s for s in _SENTENCE.split(evidence) if holds(s)]
+    if not sentences:
+        return ()
+    gaps = [tuple(a for a in asked if not says(s, a)) for s in sentences]
+    return min(gaps, key=len)

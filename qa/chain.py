@@ -16,11 +16,11 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.asks import KIND_WORDS, missing_kind
+from qa.asks import KIND_WORDS, missing_kind, not_about
 from qa.citations import MarkerStream, is_refusal, resolve_citations
 from qa.prompts import load_examples, load_text, prompt_hash
 from qa.retrieval import Filters, Retrieval, Retriever
-from qa.gate import check_question
+from qa.gate import check_question, evidence_text
 from qa.types import Answer, Passage, SentenceCheck, Timings
 from qa.verify import Judge, Verifier, rebuild, strip_markers
 
@@ -195,9 +195,16 @@ class AnswerChain:
             checks = tuple(self.verifier.check(base["rewritten_question"] or base["question"], text, passages))
             text, citations = resolve_citations(rebuild(checks), passages)
             reason = "no sentence of the model's answer is stated in the passages it cites"
-            if text and not is_refusal(text) and (kind := missing_kind(base["rewritten_question"] or base["question"], text)):
+            asked = base["rewritten_question"] or base["question"]
+            if text and not is_refusal(text) and (kind := missing_kind(asked, text)):
                 # A faithful restatement that lacks the asked-for fact is a near miss, not an answer.
                 reason = f"the passages give no {KIND_WORDS[kind]} for this (the model said: “{strip_markers(text)}”)"
+                text = ""
+            elif text and not is_refusal(text) and (gaps := not_about(asked, text, evidence_text([c.passage for c in citations]))):
+                # The right kind of fact about the wrong thing: "9 killed" for "how many injured".
+                said = ", ".join(f"“{w}”" for w in gaps)
+                reason = (f"the passage sentence that gives the model's answer does not say {said} "
+                          f"(the model said: “{strip_markers(text)}”)")
                 text = ""
         refused = not text or is_refusal(text)
         return Answer(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.asks import asked_kind, missing_kind
+from qa.asks import asked_about, asked_kind, missing_kind, not_about
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
 
 
@@ -21,6 +21,8 @@ from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
         ("Why did the Taliban close the crossing?", None),
         ("What did the Taliban say about the attack?", None),
         ("Who claimed the attack?", None),
+        ("As of 6 April 2024, how many people had been killed?", "quantity"),
+        ("According to the ministry, how many were detained?", "quantity"),
     ],
 )
 def test_asked_kind(question, kind):
@@ -77,3 +79,103 @@ def test_chain_keeps_an_answer_that_gives_the_asked_fact(two_events):
     c, _ = chain(two_events, "The bomb hit the minibus on 14 June 2025 [1].")
     answer = c.ask("When did the minibus bombing near Sabzqala happen?")
     assert not answer.abstained and "14 June 2025" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("How many people were wounded in the Sabzqala bombing?", ("injured",)),
+        ("How many trucks were in the second convoy?", ("second",)),
+        ("How many of the men detained in Kabul were later released?", ("detained", "released")),
+        ("How many cholera deaths were reported in May?", ("killed",)),
+        ("How many people did the Moscow attack kill?", ("killed",)),
+        ("Who is the leader of ISIS-K?", ("leader",)),
+        ("What was the name of the TTP commander killed in Ghazband?", ("commander", "killed")),
+        ("Who brokered the truce from which the Sand Brigade was excluded?", ()),
+        ("What was the name of the bomber who killed nine people?", ("bomber",)),  # not "killed"
+        ("How many trucks were stranded at the crossing?", ()),  # an open noun: left alone
+        ("How many people were in the first convoy?", ()),  # "first" is often left unsaid
+    ],
+)
+def test_asked_about_reads_what_the_figure_or_name_is_of(question, about):
+    assert asked_about(question) == about
+
+
+PASSAGE = (
+    "A roadside bomb hit a minibus near Sabzqala on 14 June 2025, killing nine teachers. "
+    "Six men were detained the next day. It is not known whether any were charged. "
+    "The first convoy of 22 trucks reached the town on 29 April. Two drivers were wounded in an ambush."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "gaps"),
+    [
+        # right kind of fact, wrong thing: the sentence holding the figure does not say what was asked
+        ("How many people were injured in the Sabzqala bombing?", "Nine people were injured [1].", ("injured",)),
+        ("How many of the men detained were charged?", "Six men were charged [1].", ("charged",)),
+        ("How many teachers were abducted?", "Nine teachers were abducted [1].", ("abducted",)),
+        ("How many trucks were in the second convoy?", "The second convoy had 22 trucks [1].", ("second",)),
+        # the right thing, in other words: a synonym or inflection in the same sentence
+        ("How many people were killed near Sabzqala?", "Nine people were killed [1].", ()),
+        ("How many drivers were injured in the ambush?", "Two drivers were injured [1].", ()),
+        ("How many people were arrested?", "Six people were arrested [1].", ()),
+        ("How many trucks were in the first convoy?", "22 trucks [1].", ()),
+        # not this check's business: no figure in the passage (the sentence check), or no asked words
+        ("How many people were injured?", "Forty people were injured [1].", ()),
+        ("Why was the minibus attacked?", "Nine teachers were on it [1].", ()),
+    ],
+)
+def test_not_about_finds_a_figure_about_something_else(question, answer, gaps):
+    assert not_about(question, answer, PASSAGE) == gaps
+
+
+def test_not_about_checks_the_sentence_that_holds_a_name():
+    passage = "The meeting was attended by Karim Dost, head of the traders' association. Aziz Noor chaired it."
+    assert not_about("Who chaired the meeting?", "Karim Dost chaired the meeting [1].", passage) == ("chair",)
+    assert not_about("Who chaired the meeting?", "Aziz Noor chaired it [1].", passage) == ()
+    assert not_about("Who is the head of the association?", "Karim Dost [1].", passage) == ()
+
+
+def test_chain_refuses_a_figure_about_something_else_and_says_what_is_missing(two_events):
+    c, model = chain(two_events, "Nine people were injured in the Sabzqala minibus bombing [1].")
+    answer = c.ask("How many people were injured in the minibus bombing near Sabzqala?")
+    assert model.calls, "the gate let it through: the model was asked"
+    assert answer.abstained and answer.citations == ()
+    assert "“injured”" in answer.reason and "Nine people were injured" in answer.reason
+
+
+def test_chain_keeps_a_figure_about_the_asked_thing(two_events):
+    c, _ = chain(two_events, "The bomb killed nine passengers [1].")
+    answer = c.ask("How many passengers were killed in the minibus bombing near Sabzqala?")
+    assert not answer.abstained and "nine" in answer.text
+
+
+def test_not_about_passes_the_gold_answer_of_every_answerable_gold_question():
+    """The false-refusal guard: with the gold answer and the gold reports, nothing is flagged."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "eval"
+    flagged = []
+    for line in (root / "questions.jsonl").read_text().splitlines():
+        q = json.loads(line)
+        if not q.get("answer") or q["type"] in ("near_miss", "unanswerable"):
+            continue
+        evidence = "\n".join((root / "corpus" / s).read_text() for s in q["sources"])
+        if gaps := not_about(q["question"], f"{q['answer'][0]} [1].", evidence):
+            flagged.append((q["id"], gaps))
+    assert flagged == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "passage"),
+    [
+        ("How many soldiers of the garrison died?", "47 [1].", "Officials said 47 members of the garrison had been killed."),
+        ("How many prisoners will each side release?", "40 [1].", "Both sides will exchange 40 detainees each."),
+        ("Who founded ISIS-K?", "The Pakistani Taliban [1].", "It was established in 2015 by fighters of the Pakistani Taliban."),
+        ("How many militants died in the attack?", "16 [1].", "The official said 16 attackers were killed."),
+    ],
+)
+def test_not_about_accepts_the_words_reports_use_instead(question, answer, passage):
+    assert not_about(question, answer, passage) == ()

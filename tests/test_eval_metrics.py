@@ -85,6 +85,12 @@ def test_contains_gold_matches_whole_tokens_only():
     assert contains_gold("140 people were killed", ["40"]) == 0.0
 
 
+def test_contains_gold_reads_figures_written_as_words():
+    assert contains_gold("Fourteen people were arrested in the raid [2].", ["14"]) == 1.0
+    assert contains_gold("Forty-five people were killed.", ["45"]) == 1.0
+    assert contains_gold("Fourteen people were arrested.", ["40"]) == 0.0
+
+
 def test_contains_gold_normalises_numbers_and_ignores_empty_golds():
     assert contains_gold("about 18,500 people fled", ["18500"]) == 1.0
     assert contains_gold("anything", ["", "the"]) == 0.0

@@ -23,10 +23,13 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import PurePosixPath
 
+from qa.terms import normalize_number, numbers_in
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation)
 _MARKER = r"\[\d+(?:\s*,\s*\d+)*\]"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _LEADING_MARKERS = re.compile(rf"^(?:{_MARKER}\s*)+")
 
 
@@ -69,6 +72,9 @@ def token_f1(prediction: str, golds: str | Sequence[str]) -> float:
 
 def _contains(text: str, gold: str) -> bool:
     # Whole-token match on normalised text, so "40" is found in "at least 40" but not in "140".
+    # A figure also matches when written in words: "Fourteen people" contains the gold "14".
+    if _FIGURE.fullmatch(gold.strip()) and normalize_number(gold.strip()) in numbers_in(text):
+        return True
     gold = normalize_answer(gold)
     return bool(gold) and f" {gold} " in f" {normalize_answer(text)} "
 
