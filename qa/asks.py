@@ -20,6 +20,7 @@ KIND_WORDS: dict[str, str] = {"quantity": "number", "time": "date or time", "nam
 
 _QUANTITY_Q = re.compile(
     r"^\s*(?:and\s+|so\s+)?(?:how\s+(?:many|much)|what\s+(?:(?:was|is|were|are)\s+the\s+)?"
+    r"(?:(?:latest|current|final|reported|official|new|updated|overall|most\s+recent)\s+){0,3}"
     r"(?:number|figure|death\s+toll|toll|total|amount|percentage|share)\b)",
     re.IGNORECASE,
 )

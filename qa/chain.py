@@ -21,8 +21,10 @@ from qa.citations import MarkerStream, is_refusal, resolve_citations
 from qa.prompts import load_examples, load_text, prompt_hash
 from qa.retrieval import Filters, Retrieval, Retriever
 from qa.gate import check_question, evidence_text
+from qa.newest import newer_figure
+from qa.terms import numbers_in, without_dates
 from qa.types import Answer, Passage, SentenceCheck, Timings
-from qa.verify import Judge, Verifier, rebuild, strip_markers
+from qa.verify import SUPPORTED, Judge, Verifier, rebuild, strip_markers
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +165,8 @@ class AnswerChain:
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
         answer = self._finish("".join(parts), passages, timings, base)
+        if retrieval.recency and not answer.abstained:
+            answer = self._prefer_newer(answer, passages)
         if retrieval.recency and (note := newest_report_note(answer)):
             yield Token(note)  # a "latest" answer says how recent its evidence is
             answer = replace(answer, text=answer.text + note)
@@ -174,6 +178,22 @@ class AnswerChain:
             if isinstance(event, Done):
                 return event.answer
         raise RuntimeError("the chain ended without an answer")  # pragma: no cover
+
+    def _prefer_newer(self, answer: Answer, passages: list[Passage]) -> Answer:
+        """A "latest" answer that quoted an older report's figure gets the newer report's sentence."""
+        newer = newer_figure(answer.rewritten_question or answer.question, answer.text, answer.citations,
+                             passages, self.aliases)
+        if newer is None:
+            return answer
+        older = [c for c in answer.citations if c.passage.published]
+        old_date = max(c.passage.published[:10] for c in older)
+        old_marks = "".join(f"[{c.n}]" for c in older if c.passage.published[:10] == old_date)
+        figures = ", ".join(sorted(numbers_in(without_dates(strip_markers(answer.text))) - numbers_in(answer.question)))
+        quote = f"The newest report that gives this ({newer.passage.published[:10]}) says: “{newer.sentence}” [{newer.n}]."
+        earlier = f"An earlier report ({old_date}) gave {figures} {old_marks}."
+        text, citations = resolve_citations(f"{quote} {earlier}", passages)
+        checks = (SentenceCheck(quote, (newer.n,), SUPPORTED), SentenceCheck(earlier, tuple(c.n for c in older), SUPPORTED))
+        return replace(answer, text=text, citations=citations, sentences=checks)
 
     def _abstain(self, retrieval: Retrieval, base: dict, retrieve_s: float, started: float) -> Answer:
         reason = retrieval.empty_reason or "no relevant passage"
@@ -195,6 +215,10 @@ class AnswerChain:
             checks = tuple(self.verifier.check(base["rewritten_question"] or base["question"], text, passages))
             text, citations = resolve_citations(rebuild(checks), passages)
             reason = "no sentence of the model's answer is stated in the passages it cites"
+            if dropped := [c for c in checks if not c.kept]:
+                missing = ", ".join(dict.fromkeys(m for c in dropped for m in c.missing)) or "—"
+                said = " ".join(strip_markers(c.text) for c in dropped)
+                reason += f" (the model said: “{said}”; not in them: {missing})"
             asked = base["rewritten_question"] or base["question"]
             if text and not is_refusal(text) and (kind := missing_kind(asked, text)):
                 # A faithful restatement that lacks the asked-for fact is a near miss, not an answer.

@@ -23,6 +23,7 @@ from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
         ("Who claimed the attack?", None),
         ("As of 6 April 2024, how many people had been killed?", "quantity"),
         ("According to the ministry, how many were detained?", "quantity"),
+        ("What is the latest reported death toll of the bombing?", "quantity"),
     ],
 )
 def test_asked_kind(question, kind):

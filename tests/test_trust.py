@@ -75,7 +75,9 @@ def test_gate_accepts_an_alias_of_the_same_actor():
 def test_unsupported_number_is_dropped_and_answer_becomes_refusal(two_events):
     c, _ = chain(two_events, "The Tawila bombing killed 250 people [1].")
     answer = c.ask("How many people did the Tawila bombing kill?")
-    assert answer.abstained and "not stated" in answer.reason or "stated" in answer.reason
+    assert answer.abstained and "is stated in the passages" in answer.reason
+    # the refusal says what the model claimed and what the passages lack, so the reader can judge
+    assert "The Tawila bombing killed 250 people" in answer.reason and "not in them: 250" in answer.reason
     assert [s.status for s in answer.sentences] == ["unsupported"]
     assert "250" in answer.sentences[0].missing
 

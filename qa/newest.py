@@ -1,0 +1,63 @@
+"""For "latest" and as-of questions: the newest report's figure, when the model quoted an older one.
+
+Tolls and counts change from report to report (40, then 57, then 61, then 63). Asked for the latest,
+a small model often quotes the figure that best matches the question's wording, from an older
+report, even though the passages come newest first. This module finds, among the passages given,
+a *newer* report about the same event whose sentence states the asked outcome ("death toll",
+"displaced") with a figure other than the model's. The chain then answers with that sentence,
+quoted and cited, and keeps the older figure beside it as the earlier report's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from qa.asks import asked_about, asked_kind, concepts_in, CONCEPTS
+from qa.terms import name_found, names_in, numbers_in, without_dates
+from qa.types import Citation, Passage
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class NewerFigure:
+    n: int  # the passage's number in the prompt, for the [n] marker
+    passage: Passage
+    sentence: str
+
+
+def _figures(text: str) -> set[str]:
+    return {x for x in numbers_in(without_dates(text).replace("-", " ")) if not _YEAR.match(x)}
+
+
+def newer_figure(
+    question: str, answer: str, citations: Sequence[Citation], passages: Sequence[Passage], aliases=None
+) -> NewerFigure | None:
+    """A newer passage's sentence giving the asked outcome with another figure, else None."""
+    if asked_kind(question) != "quantity":
+        return None
+    asked = {a for a in asked_about(question) if a in CONCEPTS}
+    given = _figures(re.sub(r"\[\d[\d,\s\-–]*\]", " ", answer)) - _figures(question)
+    cited_dates = [c.passage.published[:10] for c in citations if c.passage.published]
+    if not asked or not given or not cited_dates:
+        return None
+    names = names_in(question)
+    best: NewerFigure | None = None
+    for n, p in enumerate(passages, start=1):
+        if not p.published or p.published[:10] <= max(cited_dates):
+            continue
+        if best is not None and p.published <= (best.passage.published or ""):
+            continue
+        for sentence in _SENTENCE.split(p.text):
+            sentence = sentence.strip(" -•*\t")
+            if not asked <= concepts_in(sentence) or not (_figures(sentence) - given):
+                continue
+            about = f"{p.title or ''}\n{sentence}"
+            if names and not any(name_found(name, about, aliases) for name in names):
+                continue  # another event's report: the question's place or actor is not named
+            best = NewerFigure(n, p, sentence)
+            break
+    return best

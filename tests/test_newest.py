@@ -1,0 +1,62 @@
+"""A "latest" answer that quotes an older report's figure gets the newer report's sentence."""
+
+import pytest
+
+from qa.chain import AnswerChain
+from qa.newest import newer_figure
+from qa.types import Citation, Passage
+from tests.fakes import RecordingChatModel
+from tests.test_hybrid import corpus, make_hybrid  # noqa: F401  (fixture)
+
+
+def p(n, text, published, title="Tawila market bombing"):
+    return Passage(text=text, doc_id=f"d{n}", chunk_id=f"d{n}:0", title=title, published=published)
+
+
+NEWEST = p(1, "Stalls were rebuilt. The final death toll stands at 63, after two people died of their injuries.", "2025-04-01",
+           "One year after the Tawila bombing")
+RAID = p(2, "Security forces killed nine fighters in a raid, the spokesman said.", "2024-05-20", "Raid in Pashtak")
+OLDER = p(3, "The number of people killed in the Tawila bombing has risen to 57, officials said.", "2024-04-04")
+PASSAGES = [NEWEST, RAID, OLDER]
+QUESTION = "What is the latest reported death toll of the Tawila market bombing?"
+
+
+def test_a_newer_report_of_the_same_event_with_another_figure_is_found():
+    found = newer_figure(QUESTION, "The death toll is 57 [3].", [Citation(3, OLDER)], PASSAGES)
+    assert found is not None and found.n == 1 and "63" in found.sentence
+
+
+def test_nothing_is_found_when_the_model_already_used_the_newest_report():
+    assert newer_figure(QUESTION, "The final death toll is 63 [1].", [Citation(1, NEWEST)], PASSAGES) is None
+
+
+def test_a_newer_report_about_another_event_is_not_evidence():
+    # the raid report is newer than 2024-04-04 and says "killed nine", but never names Tawila
+    found = newer_figure(QUESTION, "The death toll is 57 [3].", [Citation(3, OLDER)], [RAID, OLDER])
+    assert found is None
+
+
+def test_a_newer_sentence_about_another_outcome_is_not_evidence():
+    injured = p(4, "In Tawila, 148 people were injured, of whom 31 remain in hospital.", "2024-04-12")
+    found = newer_figure(QUESTION, "The death toll is 57 [2].", [Citation(2, OLDER)], [injured, OLDER])
+    assert found is None
+
+
+@pytest.mark.parametrize("question", ["Why did the bazaar close?", "What is the latest news from Tawila?"])
+def test_only_quantity_questions_about_an_outcome_are_checked(question):
+    assert newer_figure(question, "It closed after 57 deaths [3].", [Citation(3, OLDER)], PASSAGES) is None
+
+
+def test_chain_answers_a_latest_question_with_the_newest_figure_and_keeps_the_older_one(corpus):
+    settings, store = corpus
+    retriever = make_hybrid(settings, store)
+    question = "What is the latest death toll of the Merdan floods?"
+    passages = retriever.retrieve(question).passages
+    older = next(n for n, x in enumerate(passages, 1) if x.published == "2024-05-02")
+    model = RecordingChatModel.replying(f"The floods killed 12 people [{older}].")
+    answer = AnswerChain(retriever, model).ask(question)
+    assert not answer.abstained
+    assert "31" in answer.text and "2024-05-20" in answer.text
+    assert "An earlier report (2024-05-02) gave 12" in answer.text
+    assert {c.passage.published for c in answer.citations} == {"2024-05-20", "2024-05-02"}
+    assert all(s.status == "supported" for s in answer.sentences)
