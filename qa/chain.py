@@ -20,6 +20,7 @@ from qa.asks import KIND_WORDS, missing_kind, not_about
 from qa.citations import MarkerStream, is_refusal, resolve_citations
 from qa.prompts import load_examples, load_text, prompt_hash
 from qa.retrieval import Filters, Retrieval, Retriever
+from qa.followup import rewrite_problem, with_previous
 from qa.gate import check_question, evidence_text
 from qa.newest import newer_figure
 from qa.terms import numbers_in, without_dates
@@ -133,6 +134,10 @@ class AnswerChain:
     ) -> Iterator[Event]:
         started = time.perf_counter()
         rewritten = self.rewrite(question, history)
+        focus = rewritten  # the question the asked-fact checks read
+        if rewritten and (problem := rewrite_problem(question, rewritten, history)):
+            log.info("follow-up rewrite %r not used: %s", rewritten, problem)
+            rewritten, focus = with_previous(question, history), question
         retrieval = self.retriever.retrieve(rewritten or question, filters, top_k)
         retrieve_s = time.perf_counter() - started
         yield Retrieved(retrieval, rewritten)
@@ -164,7 +169,7 @@ class AnswerChain:
         if tail := markers.flush():
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
-        answer = self._finish("".join(parts), passages, timings, base)
+        answer = self._finish("".join(parts), passages, timings, base, focus or question)
         if retrieval.recency and not answer.abstained:
             answer = self._prefer_newer(answer, passages)
         if retrieval.recency and (note := newest_report_note(answer)):
@@ -207,7 +212,7 @@ class AnswerChain:
             **base,
         )
 
-    def _finish(self, raw: str, passages: list[Passage], timings: Timings, base: dict) -> Answer:
+    def _finish(self, raw: str, passages: list[Passage], timings: Timings, base: dict, focus: str) -> Answer:
         text, citations = resolve_citations(raw, passages)
         checks: tuple[SentenceCheck, ...] = ()
         reason = "the model found no answer in the retrieved passages"
@@ -219,12 +224,11 @@ class AnswerChain:
                 missing = ", ".join(dict.fromkeys(m for c in dropped for m in c.missing)) or "—"
                 said = " ".join(strip_markers(c.text) for c in dropped)
                 reason += f" (the model said: “{said}”; not in them: {missing})"
-            asked = base["rewritten_question"] or base["question"]
-            if text and not is_refusal(text) and (kind := missing_kind(asked, text)):
+            if text and not is_refusal(text) and (kind := missing_kind(focus, text)):
                 # A faithful restatement that lacks the asked-for fact is a near miss, not an answer.
                 reason = f"the passages give no {KIND_WORDS[kind]} for this (the model said: “{strip_markers(text)}”)"
                 text = ""
-            elif text and not is_refusal(text) and (gaps := not_about(asked, text, evidence_text([c.passage for c in citations]))):
+            elif text and not is_refusal(text) and (gaps := not_about(focus, text, evidence_text([c.passage for c in citations]))):
                 # The right kind of fact about the wrong thing: "9 killed" for "how many injured".
                 said = ", ".join(f"“{w}”" for w in gaps)
                 reason = (f"the passage sentence that gives the model's answer does not say {said} "
