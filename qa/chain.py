@@ -170,7 +170,7 @@ class AnswerChain:
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
         answer = self._finish("".join(parts), passages, timings, base, focus or question)
-        if retrieval.recency and not answer.abstained:
+        if retrieval.recency and self.verifier is not None and not answer.abstained:
             answer = self._prefer_newer(answer, passages)
         if retrieval.recency and (note := newest_report_note(answer)):
             yield Token(note)  # a "latest" answer says how recent its evidence is
