@@ -108,6 +108,8 @@ NEAR_MISSES = [
     "How many children were killed in the Tawila market bombing?",
     "What was the name of the suicide bomber who attacked the Qarzai Bazaar?",
     "How many people were killed in the ISKP suicide bombing of the Sabzqala bazaar?",
+    # the model answers "Nine people were killed [1]": a figure for the wrong outcome (qa/asks.py)
+    "How many people were injured in the Sabzqala minibus bombing?",
 ]
 
 
@@ -137,3 +139,9 @@ def test_real_model_still_answers_the_near_misses_neighbour(gold_corpus_chain):
     answer = gold_corpus_chain.ask("How many people did the Tawila bombing kill according to the first report?")
     assert not answer.abstained, answer.reason
     assert "40" in answer.text and answer.citations
+
+
+def test_real_model_answers_the_outcome_the_reports_do_give(gold_corpus_chain):
+    answer = gold_corpus_chain.ask("How many people were killed in the Sabzqala minibus bombing?")
+    assert not answer.abstained, answer.reason
+    assert "9" in answer.text or "nine" in answer.text.lower()
