@@ -11,7 +11,7 @@ a "what was the name" answer with no name that the question did not already cont
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Callable, Literal, Sequence
 
 from qa.terms import name_found, names_in, numbers_in, stem, without_dates
 
@@ -159,6 +159,38 @@ _WHO_VERB = re.compile(r"^\s*(?:and\s+)?who\s+[a-z]+ed\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def answer_key(question: str, answer: str) -> Callable[[str], bool] | None:
+    """Whether a text holds the answer's fact: its new figures ("how many") or new names ("who")."""
+    kind = asked_kind(question) or ("name" if _WHO_VERB.search(question) else None)
+    answer = re.sub(r"\[\d[\d,\s\-–]*\]", " ", answer)
+    if kind == "quantity":
+        figures = numbers_in(without_dates(answer)) - numbers_in(question)
+        return (lambda s: bool(figures & numbers_in(s.replace("-", " ")))) if figures else None
+    if kind == "name":
+        known = {stem(w) for name in names_in(question) for w in name.split()}
+        new = {w for name in _names(answer) for w in name.split() if stem(w) not in known}
+        return (lambda s: any(name_found(w, s) for w in new)) if new else None
+    return None
+
+
+def unnamed_topic(question: str, answer: str, reports: Sequence[tuple[str, str]], aliases=None) -> tuple[str, ...]:
+    """The question's places and actors that the report giving the answer's fact never names.
+
+    ``reports`` pairs each cited passage's text with its whole report (title and text). When every
+    report whose passage holds the answer's figure or name lacks one of the question's names, the
+    fact is about another event ("Abu Zarrar al-Darvani", from a raid report that never mentions
+    the TTP or Ghazband, for "the TTP commander killed in Ghazband"). Empty when the check does
+    not apply.
+    """
+    holds = answer_key(question, answer)
+    names = names_in(question)
+    if holds is None or not names:
+        return ()
+    gaps = [tuple(n for n in sorted(names) if not name_found(n, report, aliases))
+            for passage, report in reports if holds(passage)]
+    return min(gaps, key=len) if gaps else ()
+
+
 def not_about(question: str, answer: str, evidence: str) -> tuple[str, ...]:
     """What the question asks about that no evidence sentence holding the answer's figure or name says.
 
@@ -169,15 +201,8 @@ def not_about(question: str, answer: str, evidence: str) -> tuple[str, ...]:
     asked = asked_about(question) if kind in ("quantity", "name") else ()
     if not asked:
         return ()
-    answer = re.sub(r"\[\d[\d,\s\-–]*\]", " ", answer)
-    if kind == "quantity":
-        figures = numbers_in(without_dates(answer)) - numbers_in(question)
-        holds = lambda s: bool(figures & numbers_in(s.replace("-", " ")))  # noqa: E731
-    else:
-        known = {stem(w) for name in names_in(question) for w in name.split()}
-        new = {w for name in _names(answer) for w in name.split() if stem(w) not in known}
-        holds = lambda s: any(name_found(w, s) for w in new)  # noqa: E731
-    sentences = [s for s in _SENTENCE.split(evidence) if holds(s)]
+    holds = answer_key(question, answer)
+    sentences = [s for s in _SENTENCE.split(evidence) if holds(s)] if holds else []
     if not sentences:
         return ()
     gaps = [tuple(a for a in asked if not says(s, a)) for s in sentences]

@@ -16,15 +16,15 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from qa.asks import KIND_WORDS, missing_kind, not_about
+from qa.asks import KIND_WORDS, missing_kind, not_about, unnamed_topic
 from qa.citations import MarkerStream, is_refusal, resolve_citations
 from qa.prompts import load_examples, load_text, prompt_hash
 from qa.retrieval import Filters, Retrieval, Retriever
 from qa.followup import rewrite_problem, with_previous
 from qa.gate import check_question, evidence_text
 from qa.newest import newer_figure
-from qa.terms import numbers_in, without_dates
-from qa.types import Answer, Passage, SentenceCheck, Timings
+from qa.terms import name_found, names_in, numbers_in, without_dates
+from qa.types import Answer, Citation, Passage, SentenceCheck, Timings
 from qa.verify import SUPPORTED, Judge, Verifier, rebuild, strip_markers
 
 log = logging.getLogger(__name__)
@@ -170,9 +170,11 @@ class AnswerChain:
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
         answer = self._finish("".join(parts), passages, timings, base, focus or question)
+        earlier = ""
         if retrieval.recency and self.verifier is not None and not answer.abstained:
-            answer = self._prefer_newer(answer, passages)
+            answer, earlier = self._prefer_newer(answer, passages)
         if retrieval.recency and (note := newest_report_note(answer)):
+            note += earlier
             yield Token(note)  # a "latest" answer says how recent its evidence is
             answer = replace(answer, text=answer.text + note)
         yield Done(answer)
@@ -184,21 +186,35 @@ class AnswerChain:
                 return event.answer
         raise RuntimeError("the chain ended without an answer")  # pragma: no cover
 
-    def _prefer_newer(self, answer: Answer, passages: list[Passage]) -> Answer:
-        """A "latest" answer that quoted an older report's figure gets the newer report's sentence."""
+    def _prefer_newer(self, answer: Answer, passages: list[Passage]) -> tuple[Answer, str]:
+        """A "latest" answer that quoted an older report's figure gets the newer report's sentence.
+
+        Returns the answer and a note on the older figure ("" when nothing changed); the note is
+        not a cited claim, so the answer cites only the report that states it.
+        """
         newer = newer_figure(answer.rewritten_question or answer.question, answer.text, answer.citations,
                              passages, self.aliases)
         if newer is None:
-            return answer
-        older = [c for c in answer.citations if c.passage.published]
-        old_date = max(c.passage.published[:10] for c in older)
-        old_marks = "".join(f"[{c.n}]" for c in older if c.passage.published[:10] == old_date)
+            return answer, ""
+        old_date = max(c.passage.published[:10] for c in answer.citations if c.passage.published)
         figures = ", ".join(sorted(numbers_in(without_dates(strip_markers(answer.text))) - numbers_in(answer.question)))
         quote = f"The newest report that gives this ({newer.passage.published[:10]}) says: “{newer.sentence}” [{newer.n}]."
-        earlier = f"An earlier report ({old_date}) gave {figures} {old_marks}."
-        text, citations = resolve_citations(f"{quote} {earlier}", passages)
-        checks = (SentenceCheck(quote, (newer.n,), SUPPORTED), SentenceCheck(earlier, tuple(c.n for c in older), SUPPORTED))
-        return replace(answer, text=text, citations=citations, sentences=checks)
+        text, citations = resolve_citations(quote, passages)
+        answer = replace(answer, text=text, citations=citations, sentences=(SentenceCheck(quote, (newer.n,), SUPPORTED),))
+        return answer, f" An earlier report ({old_date}) gave {figures}."
+
+    def _reports(self, question: str, citations: Sequence[Citation]) -> list[tuple[str, str]]:
+        """Each cited passage with its report: title and passage, plus the whole stored report
+        only when the passage lacks one of the question's names (usually it does not)."""
+        read = getattr(self.verifier, "documents", None)
+        names = names_in(question)
+        out = []
+        for c in citations:
+            local = f"{c.passage.title or ''}\n{c.passage.text}"
+            if read and not all(name_found(n, local, self.aliases) for n in names):
+                local += "\n" + read(c.passage.doc_id)
+            out.append((c.passage.text, local))
+        return out
 
     def _abstain(self, retrieval: Retrieval, base: dict, retrieve_s: float, started: float) -> Answer:
         reason = retrieval.empty_reason or "no relevant passage"
@@ -217,7 +233,7 @@ class AnswerChain:
         checks: tuple[SentenceCheck, ...] = ()
         reason = "the model found no answer in the retrieved passages"
         if self.verifier is not None and not is_refusal(text):
-            checks = tuple(self.verifier.check(base["rewritten_question"] or base["question"], text, passages))
+            checks = tuple(self.verifier.check(focus, text, passages))
             text, citations = resolve_citations(rebuild(checks), passages)
             reason = "no sentence of the model's answer is stated in the passages it cites"
             if dropped := [c for c in checks if not c.kept]:
@@ -232,6 +248,12 @@ class AnswerChain:
                 # The right kind of fact about the wrong thing: "9 killed" for "how many injured".
                 said = ", ".join(f"“{w}”" for w in gaps)
                 reason = (f"the passage sentence that gives the model's answer does not say {said} "
+                          f"(the model said: “{strip_markers(text)}”)")
+                text = ""
+            elif text and not is_refusal(text) and (absent := unnamed_topic(focus, text, self._reports(focus, citations), self.aliases)):
+                # The fact comes from a report about another event: it never names the question's topic.
+                names = ", ".join(absent)
+                reason = (f"the report that gives the model's answer never mentions {names} "
                           f"(the model said: “{strip_markers(text)}”)")
                 text = ""
         refused = not text or is_refusal(text)

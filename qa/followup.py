@@ -5,7 +5,7 @@ answers the previous question again ("And how many were injured?" became "How ma
 recorded ...?"), it adds a fact from the previous answer that changes the question ("its Moscow
 attack" became "... in Moscow in 2015"), or it resolves nothing ("Which of its commanders ...?"
 comes back unchanged). A rewrite that drops an outcome, role or figure the question asks with, adds a
-figure the user never asked about, or leaves a reference unresolved, is not used; the question is then asked together with the user's previous question,
+figure the user never asked about, or leaves a reference unresolved, is not used; the question is then asked with the user's previous question beside it,
 which is what the reference points into.
 """
 
@@ -52,6 +52,7 @@ def rewrite_problem(question: str, rewritten: str, history: Sequence[tuple[str, 
 
 
 def with_previous(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """The follow-up asked together with the user's previous question (the fallback)."""
-    previous = next((text for role, text in reversed(history) if role == "user"), "")
-    return f"{previous.strip()} {question.strip()}".strip()
+    """The follow-up first (a small model answers the first question it reads), then the user's
+    previous question as its context (the fallback when the rewrite is not used)."""
+    previous = next((text for role, text in reversed(history) if role == "user"), "").strip()
+    return f"{question.strip()} (Earlier question: {previous})" if previous else question.strip()

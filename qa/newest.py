@@ -33,6 +33,15 @@ def _figures(text: str) -> set[str]:
     return {x for x in numbers_in(without_dates(text).replace("-", " ")) if not _YEAR.match(x)}
 
 
+def _names_event(names: set[str], title: str, sentence: str, aliases=None) -> bool:
+    """The sentence names one of the question's places or actors, or the title names a word of one
+    ("Vorzan crossing reopens ..." is about the "Vorzan Pass" attack's aftermath)."""
+    if any(name_found(name, f"{title}\n{sentence}", aliases) for name in names):
+        return True
+    title_words = {w.lower() for w in re.findall(r"[\w'’-]+", title)}
+    return any(part.lower() in title_words for name in names for part in name.split() if len(part) >= 4)
+
+
 def newer_figure(
     question: str, answer: str, citations: Sequence[Citation], passages: Sequence[Passage], aliases=None
 ) -> NewerFigure | None:
@@ -55,8 +64,7 @@ def newer_figure(
             sentence = sentence.strip(" -•*\t")
             if not asked <= concepts_in(sentence) or not (_figures(sentence) - given):
                 continue
-            about = f"{p.title or ''}\n{sentence}"
-            if names and not any(name_found(name, about, aliases) for name in names):
+            if names and not _names_event(names, p.title or "", sentence, aliases):
                 continue  # another event's report: the question's place or actor is not named
             best = NewerFigure(n, p, sentence)
             break

@@ -32,6 +32,7 @@ _GENERIC = {
     "and", "or", "but", "of", "to", "from", "it", "its", "they", "their", "this", "that", "these",
     "those", "there", "i", "we", "you", "he", "she", "name", "give", "tell", "list", "describe",
     "explain", "latest", "current", "most", "recent", "report", "reports", "also", "then", "about",
+    "earlier", "later", "question",
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", "one", *WORD_NUMBERS,

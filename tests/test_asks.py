@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.asks import asked_about, asked_kind, missing_kind, not_about
+from qa.asks import asked_about, asked_kind, missing_kind, not_about, unnamed_topic
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
 
 
@@ -180,3 +180,32 @@ def test_not_about_passes_the_gold_answer_of_every_answerable_gold_question():
 )
 def test_not_about_accepts_the_words_reports_use_instead(question, answer, passage):
     assert not_about(question, answer, passage) == ()
+
+
+def test_unnamed_topic_finds_a_name_answer_from_a_report_about_another_event():
+    raid = ("Among the dead was a commander known as Abu Zarrar al-Darvani.",
+            "Raid in Pashtak\nAmong the dead was a commander known as Abu Zarrar al-Darvani. Pashtak lies north of Tawila.")
+    question = "What was the name of the TTP commander killed in Ghazband?"
+    assert unnamed_topic(question, "Abu Zarrar al-Darvani [1].", [raid]) == ("Ghazband", "TTP")
+    # the same name, from a report that does name the question's topic, passes
+    border = (raid[0], "TTP attack in Ghazband\\n" + raid[1])
+    assert unnamed_topic(question, "Abu Zarrar al-Darvani [1].", [border]) == ()
+
+
+def test_unnamed_topic_reads_aliases_and_skips_questions_without_names():
+    from qa.aliases import load_aliases
+
+    report = ("The Islamic State Khorasan Province bombing killed 57 people.",) * 2
+    assert unnamed_topic("How many people did the ISKP bombing kill?", "57 [1].", [report], load_aliases()) == ()
+    assert unnamed_topic("How many people did the bombing kill?", "57 [1].", [report]) == ()
+
+
+def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(two_events):
+    question = "How many people were killed in the Sabzqala minibus bombing claimed by Islamic State Khorasan Province?"
+    c, model = chain(two_events, "placeholder")
+    passages = c.retriever.retrieve(question).passages
+    n = next(i for i, x in enumerate(passages, 1) if "Sabzqala" in x.text)
+    c, model = chain(two_events, f"Nine passengers were killed [{n}].")
+    answer = c.ask(question)
+    assert model.calls, "both names are in the passages: the gate let it through"
+    assert answer.abstained and "never mentions Islamic State Khorasan Province" in answer.reason

@@ -42,16 +42,17 @@ def test_a_figure_from_an_earlier_user_question_may_be_carried_over():
     assert rewrite_problem("Who claimed it?", "Who claimed the Tawila bombing in 2024?", history) is None
 
 
-def test_with_previous_puts_the_last_user_question_first():
+def test_with_previous_puts_the_follow_up_first_and_the_last_user_question_beside_it():
     assert with_previous("And how many were injured?", HISTORY) == (
-        "How many people were killed in the Tawila bombing? And how many were injured?"
+        "And how many were injured? (Earlier question: How many people were killed in the Tawila bombing?)"
     )
+    assert with_previous("And how many were injured?", []) == "And how many were injured?"
 
 
 def test_chain_falls_back_to_the_previous_question_when_the_rewrite_drops_what_is_asked(sample_store):
     chain, model = chain_with(sample_store, "When was ISIS-K established?", "In 2015 [1].")
     history = [("user", "Who established ISIS-K?"), ("assistant", "Pakistani Taliban fighters [1].")]
     events = list(chain.stream("And how many fighters does it have now?", history=history))
-    fallback = "Who established ISIS-K? And how many fighters does it have now?"
+    fallback = "And how many fighters does it have now? (Earlier question: Who established ISIS-K?)"
     assert events[0].rewritten_question == fallback and events[0].retrieval.query == fallback
     assert fallback in model.calls[-1][-1].content, "the model is asked the follow-up with its context"
