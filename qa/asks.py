@@ -14,6 +14,7 @@ import re
 from typing import Callable, Literal, Sequence
 
 from qa.terms import name_found, names_in, numbers_in, stem, without_dates
+from qa.types import Passage
 
 Kind = Literal["quantity", "time", "name"]
 KIND_WORDS: dict[str, str] = {"quantity": "number", "time": "date or time", "name": "name"}
@@ -156,7 +157,7 @@ def says(sentence: str, asked: str) -> bool:
 
 
 _WHO_VERB = re.compile(r"^\s*(?:and\s+)?who\s+[a-z]+ed\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")  # sentences and list items of a passage
 
 
 def answer_key(question: str, answer: str) -> Callable[[str], bool] | None:
@@ -173,21 +174,29 @@ def answer_key(question: str, answer: str) -> Callable[[str], bool] | None:
     return None
 
 
-def unnamed_topic(question: str, answer: str, reports: Sequence[tuple[str, str]], aliases=None) -> tuple[str, ...]:
+def unnamed_topic(
+    question: str, answer: str, passages: Sequence[Passage], whole: Callable[[Passage], str] | None = None, aliases=None
+) -> tuple[str, ...]:
     """The question's places and actors that the report giving the answer's fact never names.
 
-    ``reports`` pairs each cited passage's text with its whole report (title and text). When every
-    report whose passage holds the answer's figure or name lacks one of the question's names, the
-    fact is about another event ("Abu Zarrar al-Darvani", from a raid report that never mentions
-    the TTP or Ghazband, for "the TTP commander killed in Ghazband"). Empty when the check does
-    not apply.
+    When every cited passage that holds the answer's figure or name comes from a report lacking
+    one of the question's names, the fact is about another event ("Abu Zarrar al-Darvani", from a
+    raid report that never mentions the TTP or Ghazband, for "the TTP commander killed in
+    Ghazband"). A passage's title and text are read first; ``whole(passage)`` — the rest of its
+    report — only when they lack a name. Empty when the check does not apply.
     """
     holds = answer_key(question, answer)
-    names = names_in(question)
+    names = sorted(names_in(question))
     if holds is None or not names:
         return ()
-    gaps = [tuple(n for n in sorted(names) if not name_found(n, report, aliases))
-            for passage, report in reports if holds(passage)]
+    gaps = []
+    for p in passages:
+        if not holds(p.text):
+            continue
+        text = f"{p.title or ''}\n{p.text}"
+        if whole is not None and not all(name_found(n, text, aliases) for n in names):
+            text += "\n" + whole(p)
+        gaps.append(tuple(n for n in names if not name_found(n, text, aliases)))
     return min(gaps, key=len) if gaps else ()
 
 
@@ -202,7 +211,7 @@ def not_about(question: str, answer: str, evidence: str) -> tuple[str, ...]:
     if not asked:
         return ()
     holds = answer_key(question, answer)
-    sentences = [s for s in _SENTENCE.split(evidence) if holds(s)] if holds else []
+    sentences = [s for s in SENTENCE.split(evidence) if holds(s)] if holds else []
     if not sentences:
         return ()
     gaps = [tuple(a for a in asked if not says(s, a)) for s in sentences]

@@ -23,8 +23,7 @@ from qa.retrieval import Filters, Retrieval, Retriever
 from qa.followup import rewrite_problem, with_previous
 from qa.gate import check_question, evidence_text
 from qa.newest import newer_figure
-from qa.terms import name_found, names_in, numbers_in, without_dates
-from qa.types import Answer, Citation, Passage, SentenceCheck, Timings
+from qa.types import Answer, Passage, SentenceCheck, Timings
 from qa.verify import SUPPORTED, Judge, Verifier, rebuild, strip_markers
 
 log = logging.getLogger(__name__)
@@ -189,32 +188,23 @@ class AnswerChain:
     def _prefer_newer(self, answer: Answer, passages: list[Passage]) -> tuple[Answer, str]:
         """A "latest" answer that quoted an older report's figure gets the newer report's sentence.
 
-        Returns the answer and a note on the older figure ("" when nothing changed); the note is
-        not a cited claim, so the answer cites only the report that states it.
+        Returns the answer and a note that the model had quoted an earlier report ("" when nothing
+        changed); the note is not a cited claim, so the answer cites only the report that states it.
+        (The older figure is not repeated: the model's sentence holds other figures too.)
         """
         newer = newer_figure(answer.rewritten_question or answer.question, answer.text, answer.citations,
                              passages, self.aliases)
         if newer is None:
             return answer, ""
-        old_date = max(c.passage.published[:10] for c in answer.citations if c.passage.published)
-        figures = ", ".join(sorted(numbers_in(without_dates(strip_markers(answer.text))) - numbers_in(answer.question)))
-        quote = f"The newest report that gives this ({newer.passage.published[:10]}) says: “{newer.sentence}” [{newer.n}]."
+        quote = f"The newest report that gives this ({newer.passage.published[:10]}) says: “{newer.sentence.rstrip('.')}” [{newer.n}]."
         text, citations = resolve_citations(quote, passages)
         answer = replace(answer, text=text, citations=citations, sentences=(SentenceCheck(quote, (newer.n,), SUPPORTED),))
-        return answer, f" An earlier report ({old_date}) gave {figures}."
+        return answer, f" The model had quoted an earlier report ({newer.older_date})."
 
-    def _reports(self, question: str, citations: Sequence[Citation]) -> list[tuple[str, str]]:
-        """Each cited passage with its report: title and passage, plus the whole stored report
-        only when the passage lacks one of the question's names (usually it does not)."""
+    def _whole_report(self, passage: Passage) -> str:
+        """The stored report a passage comes from ("" without a store)."""
         read = getattr(self.verifier, "documents", None)
-        names = names_in(question)
-        out = []
-        for c in citations:
-            local = f"{c.passage.title or ''}\n{c.passage.text}"
-            if read and not all(name_found(n, local, self.aliases) for n in names):
-                local += "\n" + read(c.passage.doc_id)
-            out.append((c.passage.text, local))
-        return out
+        return read(passage.doc_id) if read else ""
 
     def _abstain(self, retrieval: Retrieval, base: dict, retrieve_s: float, started: float) -> Answer:
         reason = retrieval.empty_reason or "no relevant passage"
@@ -250,7 +240,7 @@ class AnswerChain:
                 reason = (f"the passage sentence that gives the model's answer does not say {said} "
                           f"(the model said: “{strip_markers(text)}”)")
                 text = ""
-            elif text and not is_refusal(text) and (absent := unnamed_topic(focus, text, self._reports(focus, citations), self.aliases)):
+            elif text and not is_refusal(text) and (absent := unnamed_topic(focus, text, [c.passage for c in citations], self._whole_report, self.aliases)):
                 # The fact comes from a report about another event: it never names the question's topic.
                 names = ", ".join(absent)
                 reason = (f"the report that gives the model's answer never mentions {names} "

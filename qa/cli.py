@@ -120,10 +120,11 @@ def ask(
     filters = Filters(since=parse_date(since, "--since"), until=parse_date(until, "--until"),
                       as_of=parse_date(as_of, "--as-of"), source=source)
     chain = make_chain(s)
-    answer = None
+    answer, streamed = None, []
     for event in chain.stream(question, filters=filters):
         if isinstance(event, Token) and not as_json:
             out.print(event.text, end="")
+            streamed.append(event.text)
         elif isinstance(event, Retrieved) and not as_json and event.rewritten_question:
             err.print(f"(searching for: {event.rewritten_question})")
         elif isinstance(event, Done):
@@ -131,7 +132,7 @@ def ask(
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
-        print_answer_footer(answer, out)
+        print_answer_footer(answer, out, "".join(streamed))
 
 
 @app.command()

@@ -5,7 +5,7 @@ a small model often quotes the figure that best matches the question's wording, 
 report, even though the passages come newest first. This module finds, among the passages given,
 a *newer* report about the same event whose sentence states the asked outcome ("death toll",
 "displaced") with a figure other than the model's. The chain then answers with that sentence,
-quoted and cited, and keeps the older figure beside it as the earlier report's.
+quoted and cited, and notes that the model had quoted an earlier report.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from qa.asks import asked_about, asked_kind, concepts_in, CONCEPTS
+from qa.asks import CONCEPTS, SENTENCE, asked_about, asked_kind, concepts_in
 from qa.terms import name_found, names_in, numbers_in, without_dates
 from qa.types import Citation, Passage
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 
 
@@ -27,6 +26,7 @@ class NewerFigure:
     n: int  # the passage's number in the prompt, for the [n] marker
     passage: Passage
     sentence: str
+    older_date: str  # the newest publication date among the passages the model cited
 
 
 def _figures(text: str) -> set[str]:
@@ -53,19 +53,20 @@ def newer_figure(
     cited_dates = [c.passage.published[:10] for c in citations if c.passage.published]
     if not asked or not given or not cited_dates:
         return None
+    older_date = max(cited_dates)
     names = names_in(question)
     best: NewerFigure | None = None
     for n, p in enumerate(passages, start=1):
-        if not p.published or p.published[:10] <= max(cited_dates):
+        if not p.published or p.published[:10] <= older_date:
             continue
         if best is not None and p.published <= (best.passage.published or ""):
             continue
-        for sentence in _SENTENCE.split(p.text):
+        for sentence in SENTENCE.split(p.text):
             sentence = sentence.strip(" -•*\t")
             if not asked <= concepts_in(sentence) or not (_figures(sentence) - given):
                 continue
             if names and not _names_event(names, p.title or "", sentence, aliases):
                 continue  # another event's report: the question's place or actor is not named
-            best = NewerFigure(n, p, sentence)
+            best = NewerFigure(n, p, sentence, older_date)
             break
     return best

@@ -27,16 +27,21 @@ def snippet(text: str, width: int = 300) -> str:
     return textwrap.shorten(" ".join(text.split()), width=width, placeholder=" …")
 
 
-def print_answer_footer(answer: Answer, console: Console) -> None:
-    """After the streamed answer: the cited passages, or what was consulted."""
+def print_answer_footer(answer: Answer, console: Console, streamed: str = "") -> None:
+    """After the streamed answer: what the checks made of it, then the cited passages or what
+    was consulted. ``streamed`` is the model's text as it was printed; when the checks after
+    generation refused it or changed it, the checked answer is printed so the reader sees it."""
     if answer.abstained:
-        if answer.text and not answer.timings.first_token_s:
+        if streamed.strip():
+            reason = f" ({escape(answer.reason)})" if answer.reason else ""
+            console.print(f"\n\n[bold]Checked: not an answer.[/] {escape(answer.text)}{reason}")
+        elif answer.text:
             console.print(escape(answer.text))
-        else:
-            console.print()
         shown = answer.passages
         heading = "Closest passages (not evidence for an answer):"
     else:
+        if streamed.strip() and " ".join(streamed.split()) != " ".join(answer.text.split()):
+            console.print(f"\n\n[bold]Checked answer:[/] {escape(answer.text)}")
         console.print()
         shown = tuple(c.passage for c in answer.citations)
         heading = "Cited passages:" if shown else "Sources consulted (the answer cites none):"

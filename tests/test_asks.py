@@ -3,6 +3,7 @@
 import pytest
 
 from qa.asks import asked_about, asked_kind, missing_kind, not_about, unnamed_topic
+from qa.types import Passage
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
 
 
@@ -68,18 +69,31 @@ def test_an_answer_without_the_asked_fact_is_caught(question, answer, kind):
     assert missing_kind(question, answer) == kind
 
 
-def test_chain_turns_a_restatement_into_a_refusal_with_the_model_sentence(two_events):
-    c, model = chain(two_events, "No group claimed the attack near Sabzqala [1].")
-    answer = c.ask("When did the minibus bombing near Sabzqala happen?")
+@pytest.mark.parametrize(
+    ("reply", "question", "refusal_says"),
+    [
+        # a faithful restatement without the asked-for fact
+        ("No group claimed the attack near Sabzqala [1].", "When did the minibus bombing near Sabzqala happen?",
+         ("date or time", "No group claimed")),
+        ("The bomb hit the minibus on 14 June 2025 [1].", "When did the minibus bombing near Sabzqala happen?", None),
+        # a figure for another outcome than the one asked about
+        ("Nine people were injured in the Sabzqala minibus bombing [1].",
+         "How many people were injured in the minibus bombing near Sabzqala?", ("“injured”", "Nine people were injured")),
+        ("The bomb killed nine passengers [1].", "How many passengers were killed in the minibus bombing near Sabzqala?",
+         None),
+    ],
+)
+def test_chain_refuses_an_answer_that_misses_what_is_asked_and_keeps_one_that_gives_it(
+    two_events, reply, question, refusal_says
+):
+    c, model = chain(two_events, reply)
+    answer = c.ask(question)
     assert model.calls, "the question passed the gate: the model was asked"
-    assert answer.abstained and answer.citations == ()
-    assert "date or time" in answer.reason and "No group claimed" in answer.reason
-
-
-def test_chain_keeps_an_answer_that_gives_the_asked_fact(two_events):
-    c, _ = chain(two_events, "The bomb hit the minibus on 14 June 2025 [1].")
-    answer = c.ask("When did the minibus bombing near Sabzqala happen?")
-    assert not answer.abstained and "14 June 2025" in answer.text
+    if refusal_says is None:
+        assert not answer.abstained and answer.text.startswith(reply[:20])
+    else:
+        assert answer.abstained and answer.citations == ()
+        assert all(part in answer.reason for part in refusal_says)
 
 
 @pytest.mark.parametrize(
@@ -138,20 +152,6 @@ def test_not_about_checks_the_sentence_that_holds_a_name():
     assert not_about("Who is the head of the association?", "Karim Dost [1].", passage) == ()
 
 
-def test_chain_refuses_a_figure_about_something_else_and_says_what_is_missing(two_events):
-    c, model = chain(two_events, "Nine people were injured in the Sabzqala minibus bombing [1].")
-    answer = c.ask("How many people were injured in the minibus bombing near Sabzqala?")
-    assert model.calls, "the gate let it through: the model was asked"
-    assert answer.abstained and answer.citations == ()
-    assert "“injured”" in answer.reason and "Nine people were injured" in answer.reason
-
-
-def test_chain_keeps_a_figure_about_the_asked_thing(two_events):
-    c, _ = chain(two_events, "The bomb killed nine passengers [1].")
-    answer = c.ask("How many passengers were killed in the minibus bombing near Sabzqala?")
-    assert not answer.abstained and "nine" in answer.text
-
-
 def test_not_about_passes_the_gold_answer_of_every_answerable_gold_question():
     """The false-refusal guard: with the gold answer and the gold reports, nothing is flagged."""
     import json
@@ -182,21 +182,32 @@ def test_not_about_accepts_the_words_reports_use_instead(question, answer, passa
     assert not_about(question, answer, passage) == ()
 
 
+def _passage(text, title="Raid in Pashtak"):
+    return Passage(text=text, doc_id="d1", chunk_id="d1:0", title=title)
+
+
 def test_unnamed_topic_finds_a_name_answer_from_a_report_about_another_event():
-    raid = ("Among the dead was a commander known as Abu Zarrar al-Darvani.",
-            "Raid in Pashtak\nAmong the dead was a commander known as Abu Zarrar al-Darvani. Pashtak lies north of Tawila.")
+    raid = _passage("Among the dead was a commander known as Abu Zarrar al-Darvani.")
     question = "What was the name of the TTP commander killed in Ghazband?"
-    assert unnamed_topic(question, "Abu Zarrar al-Darvani [1].", [raid]) == ("Ghazband", "TTP")
+    reads = []
+
+    def whole(p):
+        reads.append(p.doc_id)
+        return "Pashtak lies north of Tawila."
+
+    assert unnamed_topic(question, "Abu Zarrar al-Darvani [1].", [raid], whole) == ("Ghazband", "TTP")
+    assert reads == ["d1"], "the rest of the report is read when the passage lacks a name"
     # the same name, from a report that does name the question's topic, passes
-    border = (raid[0], "TTP attack in Ghazband\\n" + raid[1])
-    assert unnamed_topic(question, "Abu Zarrar al-Darvani [1].", [border]) == ()
+    border = _passage(raid.text, title="TTP attack in Ghazband")
+    assert unnamed_topic(question, "Abu Zarrar al-Darvani [1].", [border], whole) == ()
+    assert reads == ["d1"], "a passage naming everything needs no read of its report"
 
 
 def test_unnamed_topic_reads_aliases_and_skips_questions_without_names():
     from qa.aliases import load_aliases
 
-    report = ("The Islamic State Khorasan Province bombing killed 57 people.",) * 2
-    assert unnamed_topic("How many people did the ISKP bombing kill?", "57 [1].", [report], load_aliases()) == ()
+    report = _passage("The Islamic State Khorasan Province bombing killed 57 people.", title="Bombing")
+    assert unnamed_topic("How many people did the ISKP bombing kill?", "57 [1].", [report], aliases=load_aliases()) == ()
     assert unnamed_topic("How many people did the bombing kill?", "57 [1].", [report]) == ()
 
 

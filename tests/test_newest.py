@@ -57,8 +57,8 @@ def test_chain_answers_a_latest_question_with_the_newest_figure_and_keeps_the_ol
     answer = AnswerChain(retriever, model).ask(question)
     assert not answer.abstained
     assert "31" in answer.text and "2024-05-20" in answer.text
-    assert answer.text.endswith("Newest report used: 2024-05-20. An earlier report (2024-05-02) gave 12.")
-    # only the report that states the answer is cited; the older figure is a note, not a claim
+    assert answer.text.endswith("Newest report used: 2024-05-20. The model had quoted an earlier report (2024-05-02).")
+    # only the report that states the answer is cited; the earlier report is a note, not a claim
     assert {c.passage.published for c in answer.citations} == {"2024-05-20"}
     assert [s.status for s in answer.sentences] == ["supported"]
 
