@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
-.PHONY: setup run test test-fast test-slow test-browser browser-deps prepare clean
+.PHONY: setup run test lint test-fast test-slow test-browser browser-deps prepare screenshot clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ define tier
 	$(PY) -m pytest $(1) ; rc=$$? ; if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi
 endef
 
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 test-fast: setup
 	$(call tier,-m "not slow and not browser")
 
@@ -44,7 +48,12 @@ browser-deps:
 test-browser: setup browser-deps
 	$(call tier,-m browser)
 
-test: test-fast test-slow test-browser
+test: lint test-fast test-slow test-browser
+
+# The README's chat screenshot, refreshed on purpose (tests never write into the tree).
+screenshot: setup browser-deps
+	$(call tier,-m browser -k streamed_answer)
+	cp test-artifacts/screenshot-chat.png docs/screenshot-chat.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -86,7 +86,7 @@ def _prompt_calls(calls: list[int], prompt_evaluated: int) -> int:
 
 
 def messages_for(retriever, question: str):
-    from qa.chain import answer_prompt, format_context
+    from qa.answer.chain import answer_prompt, format_context
 
     prompt, _ = answer_prompt()
     passages = retriever.retrieve(question).passages
@@ -132,13 +132,14 @@ def memory_run(chain, n: int) -> dict:
 
 
 def speed_run(settings, store, n_questions: int) -> dict:
+    from qa.backends.chat import resolve_model_path
     from qa.backends.llamacpp import LlamaCppChat
-    from qa.chain import AnswerChain
-    from qa.factory import make_retriever
-    from qa.models import resolve_model_path
+    from qa.factory import build_chain, make_retriever
 
     path = resolve_model_path(settings)
-    on = LlamaCppChat(model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, max_tokens=settings.max_tokens)
+    on = LlamaCppChat(
+        model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads, max_tokens=settings.max_tokens
+    )
     off = on.model_copy(update={"prompt_cache": False})
     loaded_before = on.is_loaded
     started = time.perf_counter()
@@ -146,11 +147,20 @@ def speed_run(settings, store, n_questions: int) -> dict:
     load_s = time.perf_counter() - started
     rss_loaded = rss_mb()[0]
     retriever = make_retriever(settings, store)
+
+    def AnswerChain(r, model):  # the default gate and checks, as make_chain builds them
+        return build_chain(r, model, aliases=r.aliases, reports=store.document_text)
+
     cache_off = scenario(off, counter, AnswerChain(retriever, off))
     cache_on = scenario(on, counter, AnswerChain(retriever, on))
     base = cache_off["first"]
     prompt_rate = base["prompt_tokens_evaluated"] / base["first_token_s"]
-    gen_rates = [r["gen_tok_per_s"] for s in (cache_on, cache_off) for r in s.values() if isinstance(r, dict) and r["gen_tok_per_s"]]
+    gen_rates = [
+        r["gen_tok_per_s"]
+        for s in (cache_on, cache_off)
+        for r in s.values()
+        if isinstance(r, dict) and r["gen_tok_per_s"]
+    ]
     result = {
         "model_loaded_before_first_use": loaded_before,
         "model_load_s": round(load_s, 2),
@@ -196,15 +206,17 @@ def context_sweep(settings, n_questions: int, top_ks=(2, 4, 6)) -> dict:
         chain = make_chain(settings.model_copy(update={"top_k": k}), store)
         answers = [chain.ask(q["question"]) for q in picked]
         hits = [any(a.casefold() in ans.text.casefold() for a in q["answer"]) for q, ans in zip(picked, answers)]
-        rows.append({
-            "top_k": k,
-            "accuracy": round(sum(hits) / len(hits), 3),
-            "abstained": sum(a.abstained for a in answers),
-            "mean_passages": round(sum(len(a.passages) for a in answers) / len(answers), 2),
-            "mean_first_token_s": round(sum(a.timings.first_token_s or 0 for a in answers) / len(answers), 2),
-            "mean_total_s": round(sum(a.timings.total_s for a in answers) / len(answers), 2),
-            "misses": [q["id"] for q, hit in zip(picked, hits) if not hit],
-        })
+        rows.append(
+            {
+                "top_k": k,
+                "accuracy": round(sum(hits) / len(hits), 3),
+                "abstained": sum(a.abstained for a in answers),
+                "mean_passages": round(sum(len(a.passages) for a in answers) / len(answers), 2),
+                "mean_first_token_s": round(sum(a.timings.first_token_s or 0 for a in answers) / len(answers), 2),
+                "mean_total_s": round(sum(a.timings.total_s for a in answers) / len(answers), 2),
+                "misses": [q["id"] for q, hit in zip(picked, hits) if not hit],
+            }
+        )
         logging.getLogger(__name__).info("top_k=%d accuracy %.2f", k, rows[-1]["accuracy"])
     return {"questions": [q["id"] for q in picked], "chunk_size": settings.chunk_size, "by_top_k": rows}
 
@@ -255,10 +267,14 @@ def summary(r: dict) -> str:
                 f"{c['prompt_tokens_evaluated']:>10}{c['dynamic_tokens']:>8}"
             )
     for case, t in r["targets"].items():
-        lines.append(f"target {case}: {t['first_token_s']} s <= {t['bound_s']} s: {t['met']} ({t['speedup_vs_cache_off']}x vs off)")
+        lines.append(
+            f"target {case}: {t['first_token_s']} s <= {t['bound_s']} s: {t['met']} ({t['speedup_vs_cache_off']}x vs off)"
+        )
     if "memory" in r:
         m = r["memory"]
-        lines.append(f"memory: {m['questions']} questions, RSS {m['rss_mb_after_first']} -> {m['rss_mb_after_last']} MB, peak {m['peak_rss_mb']} MB")
+        lines.append(
+            f"memory: {m['questions']} questions, RSS {m['rss_mb_after_first']} -> {m['rss_mb_after_last']} MB, peak {m['peak_rss_mb']} MB"
+        )
     return "\n".join(lines)
 
 

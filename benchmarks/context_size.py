@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import qa  # noqa: E402,F401  (offline environment first)
 from _common import machine, write_result  # noqa: E402
-from qa.settings import Settings  # noqa: E402
 from retrieval_quality import asked, load_questions  # noqa: E402
+
+import qa  # noqa: E402,F401  (offline environment first)
+from qa.settings import Settings  # noqa: E402
 
 KS = (1, 2, 3, 4)
 
@@ -36,7 +37,7 @@ def token_counter(settings: Settings):
     try:
         from llama_cpp import Llama
 
-        from qa.models import resolve_model_path
+        from qa.backends.chat import resolve_model_path
 
         llm = Llama(model_path=resolve_model_path(settings), vocab_only=True, verbose=False)
         return lambda text: len(llm.tokenize(text.encode(), add_bos=False)), "model tokenizer"
@@ -48,11 +49,12 @@ def measure(chunk_size: int, questions: list[dict], corpus: Path, count) -> dict
     from ingest.service import run_ingest
     from qa.eval.metrics import contains_gold
     from qa.factory import make_retriever, make_store
-    from qa.retrieval import Filters
+    from qa.types import Filters
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), chunk_size=chunk_size, chunk_overlap=min(30, chunk_size // 4),
-                            _env_file=None)
+        settings = Settings(
+            data_dir=Path(tmp), chunk_size=chunk_size, chunk_overlap=min(30, chunk_size // 4), _env_file=None
+        )
         store = make_store(settings)
         report = run_ingest(settings, store, [str(corpus)])
         if report.failed:
@@ -68,7 +70,10 @@ def measure(chunk_size: int, questions: list[dict], corpus: Path, count) -> dict
         n = len(questions)
         return {
             "chunks": store.count_chunks(),
-            **{f"k={k}": {"answer_in_context": round(found[k] / n, 3), "context_tokens": round(tokens[k] / n)} for k in KS},
+            **{
+                f"k={k}": {"answer_in_context": round(found[k] / n, 3), "context_tokens": round(tokens[k] / n)}
+                for k in KS
+            },
         }
 
 

@@ -79,9 +79,9 @@ def raw_encode(embeddings, texts: list[str]) -> tuple[float, float]:
 
 def run(docs: int, seed: int) -> dict:
     from ingest.service import make_indexer, run_ingest
-    from qa.embeddings import count_tokens
     from qa.factory import make_store
     from qa.settings import Settings
+    from qa.store.embeddings import count_tokens
 
     with tempfile.TemporaryDirectory(prefix="cqa-bench-ingest-") as tmp:
         corpus = Path(tmp) / "corpus"

@@ -48,7 +48,7 @@ def words(rng: np.random.Generator, n: int) -> list[str]:
 
 def build(store, n_chunks: int, seed: int = 7) -> float:
     """Write ``n_chunks`` synthetic chunks (and their document records) straight into Chroma."""
-    from qa.store import COMPLETE, DocRecord, clean_metadata
+    from qa.store.chroma import COMPLETE, DocRecord, clean_metadata
 
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -67,20 +67,35 @@ def build(store, n_chunks: int, seed: int = 7) -> float:
             if i % 997 == 0:
                 text += f" Tawila{day} bombing"
             texts.append(text)
-            metas.append(clean_metadata({
-                "doc_id": f"d{doc:07d}", "title": f"Report {doc}", "source": f"source-{doc % 50}",
-                "published": iso, "published_ts": int(iso.replace("-", "")), "chunk": i % CHUNKS_PER_DOC,
-            }))
+            metas.append(
+                clean_metadata(
+                    {
+                        "doc_id": f"d{doc:07d}",
+                        "title": f"Report {doc}",
+                        "source": f"source-{doc % 50}",
+                        "published": iso,
+                        "published_ts": int(iso.replace("-", "")),
+                        "chunk": i % CHUNKS_PER_DOC,
+                    }
+                )
+            )
             vec = rng.standard_normal(DIM).astype(np.float32)
             vecs.append((vec / np.linalg.norm(vec)).tolist())
             if i % CHUNKS_PER_DOC == 0:
-                records.append(DocRecord(doc_id=f"d{doc:07d}", source=f"source-{doc % 50}", title=f"Report {doc}",
-                                         published=iso, chunks=CHUNKS_PER_DOC, status=COMPLETE))
+                records.append(
+                    DocRecord(
+                        doc_id=f"d{doc:07d}",
+                        source=f"source-{doc % 50}",
+                        title=f"Report {doc}",
+                        published=iso,
+                        chunks=CHUNKS_PER_DOC,
+                        status=COMPLETE,
+                    )
+                )
         store.chunks.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=vecs)
     for start in range(0, n_docs, batch):
         part = records[start : start + batch]
-        store._docs.upsert(ids=[r.doc_id for r in part], embeddings=[[1.0, 0.0]] * len(part),
-                           metadatas=[r.to_metadata() for r in part])
+        store.put_records(part)
     return time.perf_counter() - started
 
 
@@ -127,10 +142,11 @@ def timed(retriever, qs: list[str]) -> list[float]:
 
 
 def run_size(n_chunks: int, n_queries: int, tmp: Path) -> dict:
-    from qa.aliases import load_aliases
     from qa.factory import make_store
-    from qa.lexical import LexicalSearch, store_fingerprint
-    from qa.retrieval import HybridRetriever, Retriever
+    from qa.retrieve.aliases import load_aliases
+    from qa.retrieve.dense import Retriever
+    from qa.retrieve.hybrid import HybridRetriever
+    from qa.retrieve.lexical import LexicalSearch, store_fingerprint
 
     settings = Settings(data_dir=tmp / f"s{n_chunks}", _env_file=None)
     store = make_store(settings)
@@ -188,7 +204,11 @@ def main() -> None:
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
 
     cols = ["dense_full", "hybrid_full", "dense_search", "hybrid_search"]
-    print(f"{'chunks':>8} " + " ".join(f"{c + ' p50/p95 ms':>26}" for c in cols) + f" {'fingerprint p50':>16} {'bm25 build s':>12}")
+    print(
+        f"{'chunks':>8} "
+        + " ".join(f"{c + ' p50/p95 ms':>26}" for c in cols)
+        + f" {'fingerprint p50':>16} {'bm25 build s':>12}"
+    )
     for r in results:
         cells = " ".join(f"{r[c]['p50_ms']:>12.1f} / {r[c]['p95_ms']:>9.1f}" for c in cols)
         print(f"{r['chunks']:>8} {cells} {r['fingerprint']['p50_ms']:>16.1f} {r['lexical_index_build_s']:>12.1f}")
@@ -199,11 +219,17 @@ def main() -> None:
             growth[c] = round(by_size[100_000][c]["p95_ms"] / by_size[10_000][c]["p95_ms"], 2)
         print("p95 growth 10k -> 100k: " + ", ".join(f"{c} x{v}" for c, v in growth.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
-        "results": results,
-        "p95_growth_10k_to_100k": growth,
-    }, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+                "results": results,
+                "p95_growth_10k_to_100k": growth,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {args.out}")
 
 

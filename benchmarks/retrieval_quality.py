@@ -38,9 +38,10 @@ def asked(q: dict) -> str:
 
 
 def variants(store, data_dir: Path):
-    from qa.aliases import load_aliases
-    from qa.lexical import LexicalSearch
-    from qa.retrieval import HybridRetriever, Retriever
+    from qa.retrieve.aliases import load_aliases
+    from qa.retrieve.dense import Retriever
+    from qa.retrieve.hybrid import HybridRetriever
+    from qa.retrieve.lexical import LexicalSearch
 
     aliases = load_aliases()
     plain = LexicalSearch(store, data_dir / "lex-plain", None)
@@ -56,7 +57,9 @@ def variants(store, data_dir: Path):
         "hybrid+aliases(append)": hybrid(lexical=aliased, aliases=aliases, recency=False, dense_expansion="append"),
         "hybrid+aliases(average)": hybrid(lexical=aliased, aliases=aliases, recency=False, dense_expansion="average"),
         "hybrid+aliases+dates": hybrid(lexical=aliased, aliases=aliases, recency=True),
-        "hybrid+aliases(average)+dates": hybrid(lexical=aliased, aliases=aliases, recency=True, dense_expansion="average"),
+        "hybrid+aliases(average)+dates": hybrid(
+            lexical=aliased, aliases=aliases, recency=True, dense_expansion="average"
+        ),
         "hybrid+aliases+dates(band=0.90)": hybrid(lexical=aliased, aliases=aliases, recency=True, recency_band=0.90),
         "hybrid+aliases+dates(band=0.96)": hybrid(lexical=aliased, aliases=aliases, recency=True, recency_band=0.96),
         "hybrid+aliases+dates(per_doc=1)": hybrid(lexical=aliased, aliases=aliases, recency=True, per_doc=1),
@@ -80,7 +83,7 @@ class MemoEmbeddings:
 
 
 def evaluate(retriever, questions: list[dict], source_of: dict[str, str], k: int) -> dict:
-    from qa.retrieval import Filters
+    from qa.types import Filters
 
     by_type: dict[str, list[float]] = defaultdict(list)
     hits1 = hitsk = rr = n = abstained = n_abstain = 0
@@ -137,8 +140,10 @@ def main() -> None:
     print(f"{'variant':34} {'hits@1':>7} {f'hits@{args.k}':>7} {'mrr':>6} {'abstain':>8}  hits@1 by type")
     for name, r in results.items():
         types = " ".join(f"{t}={v:.2f}" for t, v in r["hits@1_by_type"].items())
-        print(f"{name:34} {r['hits@1']:7.3f} {r[f'hits@{args.k}']:7.3f} {r['mrr']:6.3f} "
-              f"{r['abstain_rate_on_unanswerable']:8.3f}  {types}")
+        print(
+            f"{name:34} {r['hits@1']:7.3f} {r[f'hits@{args.k}']:7.3f} {r['mrr']:6.3f} "
+            f"{r['abstain_rate_on_unanswerable']:8.3f}  {types}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"k": args.k, "questions": len(questions), "results": results}, indent=2) + "\n")
     print(f"wrote {args.out}")

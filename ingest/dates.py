@@ -43,8 +43,7 @@ def normalize_published(value: object, source: str) -> str | None:
         return None
     iso = to_iso_date(value)
     if iso is None:
-        logger.warning("%s: cannot read the date %r; loading it without a published date",
-                       source, str(value)[:80])
+        logger.warning("%s: cannot read the date %r; loading it without a published date", source, str(value)[:80])
     return iso
 
 

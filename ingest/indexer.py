@@ -7,16 +7,17 @@ import json
 import logging
 import time
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from langchain_text_splitters import TextSplitter
 
 from ingest.chunking import Chunk, chunk_document
 from ingest.document import Document
 from ingest.errors import LoadError, SkippedInput
-from qa.store import DocRecord, ReportStore, date_key
+from qa.store.chroma import DocRecord, ReportStore, date_key
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ class Indexer:
             published=doc.published,
             author=doc.author,
             chunks=len(pending.chunks),
-            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             extra=json.dumps(doc.metadata, default=str, ensure_ascii=False) if doc.metadata else None,
         )
         ids = [f"{pending.doc_id}:{c.index:05d}" for c in pending.chunks]

@@ -52,26 +52,26 @@ def _walk(root: str, seen: set[DirKey]) -> Iterator[str | SkippedInput]:
             yield entry.path
 
 
-def _enter(path: str, ancestors: dict[DirKey, str], seen: set[DirKey],
-           stack: list[tuple[dict[DirKey, str], Iterator[os.DirEntry[str]]]]
-           ) -> Iterator[SkippedInput]:
+def _enter(
+    path: str,
+    ancestors: dict[DirKey, str],
+    seen: set[DirKey],
+    stack: list[tuple[dict[DirKey, str], Iterator[os.DirEntry[str]]]],
+) -> Iterator[SkippedInput]:
     """Push directory ``path`` onto ``stack``, or yield why it is not walked."""
     try:
         stat = os.stat(path)
         key = (stat.st_dev, stat.st_ino)
         if key in ancestors:
-            yield SkippedInput(path, f"symlink loop: it leads back to {ancestors[key]}; "
-                                     "not followed")
+            yield SkippedInput(path, f"symlink loop: it leads back to {ancestors[key]}; not followed")
             return
         if key in seen:
-            yield SkippedInput(path, "directory already included (through another path); "
-                                     "not walked twice")
+            yield SkippedInput(path, "directory already included (through another path); not walked twice")
             return
         with os.scandir(path) as scan:
             entries = sorted(scan, key=lambda e: e.name)
     except OSError as exc:
-        yield SkippedInput(path, f"cannot read directory ({exc.strerror or exc}); check its "
-                                 "permissions")
+        yield SkippedInput(path, f"cannot read directory ({exc.strerror or exc}); check its permissions")
         return
     seen.add(key)
     stack.append(({**ancestors, key: path}, iter(entries)))

@@ -43,7 +43,9 @@ class IngestProgress:
             self.console.print(f"[red]failed[/] {escape(outcome.source)}: {escape(outcome.message)}")
         if self._task is not None:
             rate = self.chunks / max(time.perf_counter() - self.started, 1e-6)
-            self._progress.update(self._task, description=f"{self.docs} documents, {self.chunks} chunks, {rate:.1f} chunks/s")
+            self._progress.update(
+                self._task, description=f"{self.docs} documents, {self.chunks} chunks, {rate:.1f} chunks/s"
+            )
 
     @staticmethod
     def print_summary(report: IngestReport, console: Console) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ingest.chunking import make_splitter
 from ingest.indexer import Indexer, IngestReport, Outcome
-from qa.embeddings import count_tokens
 from qa.settings import Settings
-from qa.store import ReportStore
+from qa.store.chroma import ReportStore
+from qa.store.embeddings import count_tokens
 
 
 def make_indexer(settings: Settings, store: ReportStore) -> Indexer:

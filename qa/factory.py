@@ -1,32 +1,46 @@
-"""Factories: the only place settings become objects (store, retriever, chat model, chain)."""
+"""Factories: the only place settings become objects (store, retriever, chat model, checks, chain).
+
+Everything a part needs is passed to its constructor here: the alias table the retriever searches
+with is the one the gate and the checks read, and the store's report reader is handed to the
+checks that read a whole report. A new check is one module plus one line in :func:`build_checks`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from qa.errors import ConfigError
 from qa.settings import Settings
-from qa.store import ReportStore, make_client
+from qa.store.chroma import ReportStore, make_client
 
 
 def make_store(settings: Settings) -> ReportStore:
-    from qa.embeddings import load_embeddings
+    from qa.store.embeddings import load_embeddings
 
     client = make_client(settings.chroma_dir, settings.chroma_url)
     return ReportStore(client, settings.collection, load_embeddings(settings.embedding_model_path))
 
 
-def make_retriever(settings: Settings, store: ReportStore | None = None):
+def make_aliases(settings: Settings):
+    """The alias table (shipped groups plus the user's file), or None when aliases are off."""
+    from qa.retrieve.aliases import load_aliases
+
+    return load_aliases(settings.aliases_file) if settings.use_aliases else None
+
+
+def make_retriever(settings: Settings, store: ReportStore | None = None, aliases=None):
     """``retrieval=hybrid`` (default): dense + BM25 with aliases and recency; ``dense``: dense only."""
-    from qa.retrieval import HybridRetriever, Retriever
+    from qa.retrieve.dense import Retriever
+    from qa.retrieve.hybrid import HybridRetriever
 
     store = store or make_store(settings)
     if settings.retrieval == "dense":
         return Retriever(store, top_k=settings.top_k, min_relevance=settings.min_relevance)
     if settings.retrieval != "hybrid":  # pragma: no cover - pydantic already checks
         raise ConfigError(f"Unknown retrieval {settings.retrieval!r}: use dense or hybrid.")
-    from qa.aliases import load_aliases
-    from qa.lexical import LexicalSearch, cache_key
+    from qa.retrieve.lexical import LexicalSearch, cache_key
 
-    aliases = load_aliases(settings.aliases_file) if settings.use_aliases else None
+    aliases = aliases if aliases is not None else make_aliases(settings)
     location = settings.chroma_url or str(settings.chroma_dir.resolve())
     cache = settings.data_dir / "lexical" / cache_key(location, settings.collection)
     return HybridRetriever(
@@ -39,14 +53,46 @@ def make_retriever(settings: Settings, store: ReportStore | None = None):
     )
 
 
+def build_checks(*, aliases=None, reports: Callable[[str], str] | None = None, judge=None) -> list:
+    """The checks after generation, in the order the chain runs them."""
+    from qa.checks.asks import AskedAbout, AskedKind, ReportNames
+    from qa.checks.newest import NewerReport
+    from qa.checks.support import SentenceSupport, Verifier
+
+    return [
+        SentenceSupport(Verifier(aliases, judge, reports)),
+        AskedKind(),
+        AskedAbout(),
+        ReportNames(aliases, reports),
+        NewerReport(aliases),
+    ]
+
+
+def build_chain(
+    retriever, chat_model, *, aliases=None, reports=None, gate: bool = True, verify: bool = True, judge=None
+):
+    """An ``AnswerChain`` over ``retriever`` and ``chat_model`` with the gate and checks switched on."""
+    from qa.answer.chain import AnswerChain
+    from qa.checks.gate import Gate
+
+    checks = build_checks(aliases=aliases, reports=reports, judge=judge) if verify else []
+    return AnswerChain(retriever, chat_model, gate=Gate(aliases) if gate else None, checks=checks)
+
+
 def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=None):
-    from qa.chain import AnswerChain
-    from qa.models import make_chat_model
+    from qa.backends.chat import make_chat_model
+    from qa.checks.support import model_judge
 
-    from qa.verify import model_judge
-
+    store = store or make_store(settings)
+    aliases = make_aliases(settings)
     model = chat_model or make_chat_model(settings)
     judge = model_judge(model) if settings.verify and settings.verify_with_model else None
-    return AnswerChain(
-        make_retriever(settings, store), model, gate=settings.gate, verify=settings.verify, judge=judge
+    return build_chain(
+        make_retriever(settings, store, aliases),
+        model,
+        aliases=aliases,
+        reports=store.document_text,
+        gate=settings.gate,
+        verify=settings.verify,
+        judge=judge,
     )

@@ -25,9 +25,7 @@ def default_cache_dir() -> Path:
 class Settings(BaseSettings):
     """Every knob of conflict-qa. The field name ``top_k`` is ``CONFLICT_QA_TOP_K`` and ``--top-k``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="CONFLICT_QA_", env_file=".env", extra="ignore", validate_default=True
-    )
+    model_config = SettingsConfigDict(env_prefix="CONFLICT_QA_", env_file=".env", extra="ignore", validate_default=True)
 
     # Where things live
     data_dir: Path = Field(default_factory=default_data_dir, description="Chroma store and indexes")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+Turn = tuple[str, str]  # (role, content) of a chat turn, role in {"user", "assistant"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,9 @@ class Answer:
     rewritten_question: str | None = None
     filters: dict[str, str] = field(default_factory=dict)
     sentences: tuple[SentenceCheck, ...] = ()
+    # Which stage refused: "relevance" (retrieval found nothing relevant enough), "gate", "model"
+    # (the model said the passages don't answer), or the name of the check after generation.
+    refused_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +97,7 @@ class Answer:
             "answer": self.text,
             "abstained": self.abstained,
             "reason": self.reason,
+            "refused_by": self.refused_by,
             "citations": [c.to_json() for c in self.citations],
             "passages": [{"n": n, **p.to_json()} for n, p in enumerate(self.passages, start=1)],
             "timings": asdict(self.timings),
@@ -98,3 +105,43 @@ class Answer:
             "filters": self.filters,
             "sentences": [c.to_json() for c in self.sentences],
         }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval. Dates are ISO ``YYYY-MM-DD``; undated documents never pass a date filter."""
+
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+    source: str | None = None
+    exclude: tuple[str, ...] = ()  # documents left out (file names, sources or doc ids): the eval's near misses
+
+    def active(self) -> dict[str, str]:
+        return {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in vars(self).items() if v}
+
+    def describe(self) -> str:
+        return ", ".join(f"{k.replace('_', '-')} {v}" for k, v in self.active().items())
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval found: passages (best first) and, when empty, why."""
+
+    query: str
+    passages: tuple[Passage, ...]
+    consulted: tuple[Passage, ...] = ()  # the closest passages, even below the relevance bar
+    empty_reason: str | None = None
+    filters: Filters = field(default_factory=Filters)
+    newest_published: str | None = None  # the newest publication date among ``passages``
+    recency: bool = False  # the question asked for the latest state: newer reports were preferred
+    actors: tuple[str, ...] = ()  # alias groups the query named (searched under all their names)
+    best_similarity: float | None = None  # cosine of the closest chunk: what the relevance bar tests
+
+    def __post_init__(self) -> None:
+        if self.newest_published is None:
+            object.__setattr__(self, "newest_published", newest_date(self.passages))
+
+
+def newest_date(passages: Sequence[Passage]) -> str | None:
+    return max((p.published[:10] for p in passages if p.published), default=None)

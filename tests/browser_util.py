@@ -6,17 +6,23 @@ import itertools
 import os
 import socket
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -49,7 +55,7 @@ class SlowFakeChat(GenericFakeChatModel):
     delay: float = 0.12
 
     @classmethod
-    def cycling(cls, *replies: str, delay: float = 0.12) -> "SlowFakeChat":
+    def cycling(cls, *replies: str, delay: float = 0.12) -> SlowFakeChat:
         return cls(messages=itertools.cycle(replies), delay=delay)
 
     def _stream(self, *args: Any, **kwargs: Any):
@@ -61,7 +67,7 @@ class SlowFakeChat(GenericFakeChatModel):
 @contextmanager
 def serve(settings, **inject: Any) -> Iterator[tuple[str, Any]]:
     """The app on ``127.0.0.1:<free port>`` in this process; yields ``(url, demo)``."""
-    from qa.app import build_app, start
+    from qa.ui.app import build_app, start
 
     demo = build_app(settings, **inject)
     url = start(demo, settings, "127.0.0.1", free_port())
@@ -98,8 +104,8 @@ def _local(url: str) -> bool:
 # -- a document built to attack the renderer ------------------------------------------------
 EVIL_MARKUP = (
     '<script>window.__pwned = "script"</script>'
-    '<img src=x onerror="window.__pwned = \'img\'; alert(1)">'
-    '<a href="javascript:window.__pwned=\'link\'">click me</a>'
+    "<img src=x onerror=\"window.__pwned = 'img'; alert(1)\">"
+    "<a href=\"javascript:window.__pwned='link'\">click me</a>"
 )
 
 

@@ -15,7 +15,7 @@ class RecordingChatModel(GenericFakeChatModel):
     calls: list[list[BaseMessage]] = Field(default_factory=list)
 
     @classmethod
-    def replying(cls, *replies: str) -> "RecordingChatModel":
+    def replying(cls, *replies: str) -> RecordingChatModel:
         return cls(messages=iter(replies))
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any):

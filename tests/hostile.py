@@ -16,20 +16,26 @@ from pathlib import Path
 
 from ingest.loaders.clean import MAX_TEXT_CHARS
 
-PROSE = ("Shelling resumed near the northern checkpoint on Tuesday, according to local monitors. "
-         "Aid convoys were delayed for a second day while negotiators met in the capital.")
+PROSE = (
+    "Shelling resumed near the northern checkpoint on Tuesday, according to local monitors. "
+    "Aid convoys were delayed for a second day while negotiators met in the capital."
+)
 
 
 def pdf_bytes(pages: Sequence[str], *, info: dict[str, str] | None = None) -> bytes:
     """A small valid PDF: one page per string (an empty string gives a page with no text)."""
     page_ids = [4 + 2 * i for i in range(len(pages))]
     kids = " ".join(f"{pid} 0 R" for pid in page_ids)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     for pid, text in zip(page_ids, pages):
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {pid + 1} "
-                       "0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {pid + 1} "
+            "0 R /Resources << /Font << /F1 3 0 R >> >> >>".encode()
+        )
         objects.append(_stream(_page_content(text)))
     if info:
         fields = " ".join(f"/{key} ({_pdf_string(value)})" for key, value in info.items())
@@ -62,8 +68,7 @@ def _assemble(objects: list[bytes], info_id: int | None) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     info = b" /Info %d 0 R" % info_id if info_id else b""
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, info, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info, xref)
     return bytes(out)
 
 
@@ -78,8 +83,9 @@ def encrypted_pdf_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def docx_bytes(paragraphs: Sequence[str], *, table: Sequence[Sequence[str]] = (),
-               title: str = "", author: str = "") -> bytes:
+def docx_bytes(
+    paragraphs: Sequence[str], *, table: Sequence[Sequence[str]] = (), title: str = "", author: str = ""
+) -> bytes:
     """A real .docx made with python-docx."""
     import docx
 
@@ -130,8 +136,7 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("empty.txt", lambda: b"", "error", "empty document"),
     Hostile("whitespace.md", lambda: b"  \n\t\r\n   \n", "error", "empty document"),
     Hostile("binary.txt", lambda: random.Random(7).randbytes(4096), "error", "binary content, not text"),
-    Hostile("nul-bytes.txt", lambda: b"Casualty figures\x00\x00 rose again.", "error",
-            "binary content, not text"),
+    Hostile("nul-bytes.txt", lambda: b"Casualty figures\x00\x00 rose again.", "error", "binary content, not text"),
     Hostile("fake.pdf", lambda: b"<html>this is not a PDF</html>", "error", "not a readable PDF"),
     Hostile("truncated.pdf", lambda: pdf_bytes([PROSE, PROSE])[:200], "error", "not a readable PDF"),
     Hostile("encrypted.pdf", encrypted_pdf_bytes, "error", "encrypted PDF"),
@@ -140,33 +145,79 @@ HOSTILE: tuple[Hostile, ...] = (
     Hostile("not-word.docx", _not_a_docx_zip, "error", "not a readable DOCX"),
     Hostile("huge.txt", lambda: b"words " * (MAX_TEXT_CHARS // 6 + 1), "error", "document too large"),
     Hostile("one-long-line.txt", lambda: b"Q" * 10_000_000, "error", "no readable text"),
-    Hostile("nested.html", lambda: b"<html><body><p>" + PROSE.encode() + b"</p>" + b"<div>" * 200_000
-            + b"deep" + b"</div>" * 200_000 + b"</body></html>", "ok", "Shelling resumed"),
-    Hostile("nested-only.html", lambda: b"<html><body>" + b"<div>" * 200_000 + PROSE.encode()
-            + b"</div>" * 200_000 + b"</body></html>", "error", "no readable text"),
-    Hostile("script-only.html", lambda: b"<html><head><script>var x = 1;</script></head>"
-            b"<body></body></html>", "error", "no readable text"),
-    Hostile("broken-front-matter.md", lambda: b"---\ntitle: [unclosed\nauthor: x\n---\n" + PROSE.encode(),
-            "error", "broken front matter"),
-    Hostile("unclosed-front-matter.md", lambda: b"---\ntitle: Report\n" + PROSE.encode(),
-            "error", "never closed"),
-    Hostile("python-tag.md", lambda: b"---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n"
-            + PROSE.encode(), "error", "broken front matter"),
-    Hostile("bad-date.md", lambda: b"---\ntitle: Undated\npublished: sometime last spring\n---\n"
-            + PROSE.encode(), "ok", "Shelling resumed"),
-    Hostile("impossible-date.txt", lambda: b"Title: Impossible\nDate: 2024-02-30\n\n" + PROSE.encode(),
-            "ok", "Shelling resumed"),
-    Hostile("month-13.md", lambda: b"---\ntitle: Odd\npublished: 2024-13-01\n---\n" + PROSE.encode(),
-            "ok", "Shelling resumed"),
+    Hostile(
+        "nested.html",
+        lambda: (
+            b"<html><body><p>"
+            + PROSE.encode()
+            + b"</p>"
+            + b"<div>" * 200_000
+            + b"deep"
+            + b"</div>" * 200_000
+            + b"</body></html>"
+        ),
+        "ok",
+        "Shelling resumed",
+    ),
+    Hostile(
+        "nested-only.html",
+        lambda: b"<html><body>" + b"<div>" * 200_000 + PROSE.encode() + b"</div>" * 200_000 + b"</body></html>",
+        "error",
+        "no readable text",
+    ),
+    Hostile(
+        "script-only.html",
+        lambda: b"<html><head><script>var x = 1;</script></head><body></body></html>",
+        "error",
+        "no readable text",
+    ),
+    Hostile(
+        "broken-front-matter.md",
+        lambda: b"---\ntitle: [unclosed\nauthor: x\n---\n" + PROSE.encode(),
+        "error",
+        "broken front matter",
+    ),
+    Hostile("unclosed-front-matter.md", lambda: b"---\ntitle: Report\n" + PROSE.encode(), "error", "never closed"),
+    Hostile(
+        "python-tag.md",
+        lambda: b"---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n" + PROSE.encode(),
+        "error",
+        "broken front matter",
+    ),
+    Hostile(
+        "bad-date.md",
+        lambda: b"---\ntitle: Undated\npublished: sometime last spring\n---\n" + PROSE.encode(),
+        "ok",
+        "Shelling resumed",
+    ),
+    Hostile(
+        "impossible-date.txt",
+        lambda: b"Title: Impossible\nDate: 2024-02-30\n\n" + PROSE.encode(),
+        "ok",
+        "Shelling resumed",
+    ),
+    Hostile(
+        "month-13.md",
+        lambda: b"---\ntitle: Odd\npublished: 2024-13-01\n---\n" + PROSE.encode(),
+        "ok",
+        "Shelling resumed",
+    ),
     Hostile("yaml-bomb.md", _yaml_bomb, "ok", "Shelling resumed"),
-    Hostile("deep-yaml.md", lambda: b"---\ntitle: " + b"[" * 600 + b"\n---\n" + PROSE.encode(),
-            "error", "broken front matter"),
-    Hostile("mixed-encoding.txt", lambda: "Café in Kyiv — “open”. ".encode() + "naïve señor".encode("cp1252"),
-            "ok", "naïve señor"),
+    Hostile(
+        "deep-yaml.md",
+        lambda: b"---\ntitle: " + b"[" * 600 + b"\n---\n" + PROSE.encode(),
+        "error",
+        "broken front matter",
+    ),
+    Hostile(
+        "mixed-encoding.txt",
+        lambda: "Café in Kyiv — “open”. ".encode() + "naïve señor".encode("cp1252"),
+        "ok",
+        "naïve señor",
+    ),
     Hostile("path-as-feed.xml", lambda: b"/etc/passwd", "error", "not an RSS/Atom feed"),
     Hostile("deep.jsonl", lambda: b"[" * 100_000 + b"]" * 100_000 + b"\n", "error", "line 1 is not valid JSON"),
-    Hostile("bad-line.jsonl", lambda: b'{"text": "fine"}\n{"title": "no text"}\n', "error",
-            'line 2 has no "text"'),
+    Hostile("bad-line.jsonl", lambda: b'{"text": "fine"}\n{"title": "no text"}\n', "error", 'line 2 has no "text"'),
     Hostile("unknown.xyz", lambda: b"some text", "skip", "unsupported file type '.xyz'"),
     Hostile("no-extension", lambda: b"some text", "skip", "unsupported file type (no extension)"),
 )

@@ -8,16 +8,19 @@ import gradio as gr
 import pytest
 from pydantic import SecretStr
 
-from qa.app import auth_pairs, build_app
 from qa.errors import ConfigError
 from qa.settings import Settings
+from qa.ui.app import auth_pairs, build_app
 from qa.ui.handlers import Handlers, Services
 from qa.ui.state import LOADING_MODEL, WRITING
 from tests.browser_util import add_hostile_document, free_port, serve
 from tests.fakes import RecordingChatModel
 
 ANSWER_KEYS = {  # Answer.to_json(), the `conflict-qa ask --json` object (it may grow)"question", "rewritten_question", "answer", "abstained", "reason", "citations", "passages",
-               "timings", "prompt_hash", "filters"}
+    "timings",
+    "prompt_hash",
+    "filters",
+}
 Q = "When was ISIS-K established?"
 
 
@@ -64,7 +67,9 @@ def test_second_question_says_writing_not_loading(settings, sample_store):
 
 def test_marker_to_a_passage_not_retrieved_is_not_linked(settings, sample_store):
     handlers, _ = handlers_for(
-        settings, sample_store, "ISIS-K was established in 2015 by disaffected fighters of the Pakistani Taliban [1] [9]."
+        settings,
+        sample_store,
+        "ISIS-K was established in 2015 by disaffected fighters of the Pakistani Taliban [1] [9].",
     )
     final = ask(handlers, Q)[-1]
     assert "cq-t0-p9" not in assistant(final) and "[9]" not in assistant(final) and "&#91;9" not in assistant(final)
@@ -88,7 +93,9 @@ def test_empty_library_says_where_to_add_reports(settings, store):
 def test_active_filters_are_shown_on_the_answer(settings, sample_store):
     handlers, _ = handlers_for(settings, sample_store, "x")
     final = ask(handlers, Q, since="2020-01-01", source="isis-k")[-1]
-    assert "Filters: since 2020&#45;01&#45;01" in assistant(final) or "since 2020-01-01 · source isis" in assistant(final)
+    assert "Filters: since 2020&#45;01&#45;01" in assistant(final) or "since 2020-01-01 · source isis" in assistant(
+        final
+    )
     assert "no document matches the filters" in assistant(final), "undated sample never passes a date filter"
 
 
@@ -108,8 +115,11 @@ def test_since_after_until_is_a_clear_error(settings, sample_store):
 
 def test_follow_up_uses_the_conversation_and_shows_the_rewrite(settings, sample_store):
     handlers, model = handlers_for(
-        settings, sample_store, "ISIS-K was established in 2015 [1].",
-        "Which attack did ISIS-K carry out in Moscow?", "It killed at least 133 people [1].",
+        settings,
+        sample_store,
+        "ISIS-K was established in 2015 [1].",
+        "Which attack did ISIS-K carry out in Moscow?",
+        "It killed at least 133 people [1].",
     )
     turns = ask(handlers, Q)[-1][2]
     final = ask(handlers, "What about the Moscow attack?", turns)[-1]
@@ -150,8 +160,11 @@ def test_document_and_model_markup_is_escaped(settings, store):
 def test_upload_is_ingested_listed_searched_and_deleted(settings, store, tmp_path):
     handlers, _ = handlers_for(settings, store)
     report = tmp_path / "kabul-report.txt"
-    report.write_text("Title: Kabul airport attack\nPublished: 2021-08-26\n\nA suicide bombing at Kabul airport "
-                      "killed at least 170 civilians and 13 US service members.", encoding="utf-8")
+    report.write_text(
+        "Title: Kabul airport attack\nPublished: 2021-08-26\n\nA suicide bombing at Kabul airport "
+        "killed at least 170 civilians and 13 US service members.",
+        encoding="utf-8",
+    )
     results, table, *_ = handlers.on_ingest([str(report)], "")
     assert "added" in results and "kabul-report.txt" in results
     assert [row[0] for row in table["data"]] == ["Kabul airport attack"]
@@ -214,7 +227,9 @@ def test_default_status_describes_the_configured_model(settings, store):
 
 def test_api_ask_returns_the_cli_json(settings, sample_store):
     handlers, _ = handlers_for(
-        settings, sample_store, "When was ISIS-K founded?",
+        settings,
+        sample_store,
+        "When was ISIS-K founded?",
         "ISIS-K was established in 2015 by disaffected fighters of the Pakistani Taliban [1].",
     )
     history = json.dumps([["user", "Tell me about ISIS-K"], ["assistant", "It is a group [1]."]])

@@ -4,8 +4,7 @@ import re
 
 import pytest
 
-from qa.retrieval import Filters
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Filters, Passage
 from qa.ui import render
 from qa.ui.state import ChatTurn
 
@@ -33,8 +32,20 @@ def test_esc_neutralises_html_markdown_and_templates():
 
 
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:x", "java\tscript:x", "data:text/html,x",
-            "vbscript:x", "/etc/passwd", "file:///etc/passwd", "//evil.example/x", "https://", "http:\\\\evil"],
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:x",
+        "java\tscript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "//evil.example/x",
+        "https://",
+        "http:\\\\evil",
+    ],
 )
 def test_only_http_urls_are_links(url):
     assert render.safe_url(url) is None
@@ -57,8 +68,13 @@ def test_valid_marker_is_a_link_and_invalid_marker_is_text():
 
 def test_model_output_is_escaped_in_the_chat():
     turn = ChatTurn("q <b>", Filters())
-    turn.answer = Answer(question="q", text=f"Echo {EVIL} [1].", abstained=False,
-                         citations=(Citation(1, passage()),), passages=(passage(),))
+    turn.answer = Answer(
+        question="q",
+        text=f"Echo {EVIL} [1].",
+        abstained=False,
+        citations=(Citation(1, passage()),),
+        passages=(passage(),),
+    )
     messages = render.chat_messages([turn])
     assert messages[0]["content"] == "<p>q &lt;b&gt;</p>"
     assert_inert(messages[1]["content"])
@@ -76,9 +92,9 @@ def test_emphasis_picks_the_passage_sentence_sharing_most_content_words():
     text = "The group was founded in 2015 in Nangarhar. In 2024 it attacked a concert hall in Moscow. Weather was mild."
     citing = render.citing_sentences("It attacked a Moscow concert hall in 2024 [1]. It was founded in 2015. [2]")
     assert list(citing) == [1, 2]
-    (start, end), = render.emphasis_spans(text, citing[1])
+    ((start, end),) = render.emphasis_spans(text, citing[1])
     assert text[start:end] == "In 2024 it attacked a concert hall in Moscow."
-    (start, end), = render.emphasis_spans(text, citing[2])
+    ((start, end),) = render.emphasis_spans(text, citing[2])
     assert text[start:end].startswith("The group was founded in 2015")
     assert render.emphasis_spans(text, ["Nothing shared here"]) == []
 
@@ -86,8 +102,14 @@ def test_emphasis_picks_the_passage_sentence_sharing_most_content_words():
 def test_sources_split_cited_from_uncited_and_mark_the_span():
     p1, p2 = passage(chunk_id="d1:0"), passage(text="Unrelated passage about rain.", chunk_id="d1:1")
     turn = ChatTurn("q", Filters(since="2024-01-01"))
-    turn.answer = Answer(question="q", text="It attacked Moscow [1].", abstained=False,
-                         citations=(Citation(1, p1),), passages=(p1, p2), filters={"since": "2024-01-01"})
+    turn.answer = Answer(
+        question="q",
+        text="It attacked Moscow [1].",
+        abstained=False,
+        citations=(Citation(1, p1),),
+        passages=(p1, p2),
+        filters={"since": "2024-01-01"},
+    )
     html = render.render_sources([turn])
     cited, uncited = html.split("Retrieved, not cited")
     assert 'id="cq-t0-p1"' in cited and "<mark>Later it attacked Moscow.</mark>" in cited
@@ -97,8 +119,13 @@ def test_sources_split_cited_from_uncited_and_mark_the_span():
 
 def test_abstention_offers_closest_passages_as_not_evidence():
     turn = ChatTurn("cake?", Filters())
-    turn.answer = Answer(question="cake?", text="The loaded reports don't cover this.", abstained=True,
-                         reason="no passage is relevant enough to the question", passages=(passage(),))
+    turn.answer = Answer(
+        question="cake?",
+        text="The loaded reports don't cover this.",
+        abstained=True,
+        reason="no passage is relevant enough to the question",
+        passages=(passage(),),
+    )
     message = render.render_assistant(turn, 0)
     assert "The loaded reports don&#39;t cover this." in message and "closest passages" in message
     sources = render.render_sources([turn])
@@ -123,8 +150,14 @@ def test_each_sentence_shows_whether_it_was_verified_and_dropped_ones_are_listed
 
     turn = ChatTurn("q", Filters())
     checks = (SentenceCheck("Kept [1].", (1,), "supported"), SentenceCheck(f"Made up {EVIL} [2].", (2,), "unsupported"))
-    turn.answer = Answer(question="q", text="Kept [1].", abstained=False, citations=(Citation(1, passage()),),
-                         passages=(passage(),), sentences=checks)
+    turn.answer = Answer(
+        question="q",
+        text="Kept [1].",
+        abstained=False,
+        citations=(Citation(1, passage()),),
+        passages=(passage(),),
+        sentences=checks,
+    )
     html = render.render_assistant(turn, 0)
     assert "1 sentence(s) removed" in html and "Made up &lt;script&gt;" in html
     assert "1 of 2 sentence(s) verified" in html

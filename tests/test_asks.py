@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.asks import asked_about, asked_kind, missing_kind, not_about, unnamed_topic
+from qa.checks.asks import asked_about, asked_kind, missing_kind, not_about, unnamed_topic
 from qa.types import Passage
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
 
@@ -53,16 +53,28 @@ def test_an_answer_of_the_asked_kind_passes(question, answer):
 @pytest.mark.parametrize(
     ("question", "answer", "kind"),
     [
-        ("How many fighters does the Oussal Liberation Front have?",
-         "The Oussal Liberation Front controls parts of the region's north [1].", "quantity"),
+        (
+            "How many fighters does the Oussal Liberation Front have?",
+            "The Oussal Liberation Front controls parts of the region's north [1].",
+            "quantity",
+        ),
         ("How many people were killed in the 2024 Tawila bombing?", "The 2024 bombing killed people [1].", "quantity"),
-        ("When will pedestrian traffic resume at the Vorzan crossing?",
-         "Officials gave no date for its resumption [2].", "time"),
+        (
+            "When will pedestrian traffic resume at the Vorzan crossing?",
+            "Officials gave no date for its resumption [2].",
+            "time",
+        ),
         ("When did the April attack happen?", "The attack happened in April [1].", "time"),
-        ("What was the name of the water tanker driver wounded near Bir Assaka?",
-         "The driver of the water tanker was wounded near Bir Assaka [3].", "name"),
-        ("Which countries did the foreign nationals arrested in the Pashtak raid come from?",
-         "Some of the detained men were foreign nationals [2].", "name"),
+        (
+            "What was the name of the water tanker driver wounded near Bir Assaka?",
+            "The driver of the water tanker was wounded near Bir Assaka [3].",
+            "name",
+        ),
+        (
+            "Which countries did the foreign nationals arrested in the Pashtak raid come from?",
+            "Some of the detained men were foreign nationals [2].",
+            "name",
+        ),
     ],
 )
 def test_an_answer_without_the_asked_fact_is_caught(question, answer, kind):
@@ -73,14 +85,23 @@ def test_an_answer_without_the_asked_fact_is_caught(question, answer, kind):
     ("reply", "question", "refusal_says"),
     [
         # a faithful restatement without the asked-for fact
-        ("No group claimed the attack near Sabzqala [1].", "When did the minibus bombing near Sabzqala happen?",
-         ("date or time", "No group claimed")),
+        (
+            "No group claimed the attack near Sabzqala [1].",
+            "When did the minibus bombing near Sabzqala happen?",
+            ("date or time", "No group claimed"),
+        ),
         ("The bomb hit the minibus on 14 June 2025 [1].", "When did the minibus bombing near Sabzqala happen?", None),
         # a figure for another outcome than the one asked about
-        ("Nine people were injured in the Sabzqala minibus bombing [1].",
-         "How many people were injured in the minibus bombing near Sabzqala?", ("“injured”", "Nine people were injured")),
-        ("The bomb killed nine passengers [1].", "How many passengers were killed in the minibus bombing near Sabzqala?",
-         None),
+        (
+            "Nine people were injured in the Sabzqala minibus bombing [1].",
+            "How many people were injured in the minibus bombing near Sabzqala?",
+            ("“injured”", "Nine people were injured"),
+        ),
+        (
+            "The bomb killed nine passengers [1].",
+            "How many passengers were killed in the minibus bombing near Sabzqala?",
+            None,
+        ),
     ],
 )
 def test_chain_refuses_an_answer_that_misses_what_is_asked_and_keeps_one_that_gives_it(
@@ -172,9 +193,17 @@ def test_not_about_passes_the_gold_answer_of_every_answerable_gold_question():
 @pytest.mark.parametrize(
     ("question", "answer", "passage"),
     [
-        ("How many soldiers of the garrison died?", "47 [1].", "Officials said 47 members of the garrison had been killed."),
+        (
+            "How many soldiers of the garrison died?",
+            "47 [1].",
+            "Officials said 47 members of the garrison had been killed.",
+        ),
         ("How many prisoners will each side release?", "40 [1].", "Both sides will exchange 40 detainees each."),
-        ("Who founded ISIS-K?", "The Pakistani Taliban [1].", "It was established in 2015 by fighters of the Pakistani Taliban."),
+        (
+            "Who founded ISIS-K?",
+            "The Pakistani Taliban [1].",
+            "It was established in 2015 by fighters of the Pakistani Taliban.",
+        ),
         ("How many militants died in the attack?", "16 [1].", "The official said 16 attackers were killed."),
     ],
 )
@@ -204,10 +233,12 @@ def test_unnamed_topic_finds_a_name_answer_from_a_report_about_another_event():
 
 
 def test_unnamed_topic_reads_aliases_and_skips_questions_without_names():
-    from qa.aliases import load_aliases
+    from qa.retrieve.aliases import load_aliases
 
     report = _passage("The Islamic State Khorasan Province bombing killed 57 people.", title="Bombing")
-    assert unnamed_topic("How many people did the ISKP bombing kill?", "57 [1].", [report], aliases=load_aliases()) == ()
+    assert (
+        unnamed_topic("How many people did the ISKP bombing kill?", "57 [1].", [report], aliases=load_aliases()) == ()
+    )
     assert unnamed_topic("How many people did the bombing kill?", "57 [1].", [report]) == ()
 
 

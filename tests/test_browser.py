@@ -1,13 +1,12 @@
 """The app in headless Chromium, on loopback, with the real embedder and a slow fake chat model.
 
 Skipped when /usr/bin/chromium is missing, unless CONFLICT_QA_REQUIRE_BROWSER=1 (then they fail).
-Screenshots go to test-artifacts/ (gitignored); one goes to docs/screenshot-chat.png.
+Screenshots go to test-artifacts/ (gitignored); `make screenshot` copies the chat one to docs/ on purpose.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,6 @@ from tests.browser_util import ARTIFACTS, SlowFakeChat, add_hostile_document, br
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "When was ISIS-K established?"
 ANSWER = (
     "ISIS-K was established in 2015 by disaffected fighters of the Pakistani Taliban [1]. "
@@ -67,7 +65,7 @@ def save_docs_screenshot(page) -> None:
     image = Image.open(io.BytesIO(page.screenshot()))
     image = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.LANCZOS)
     image = image.convert("P", palette=Image.ADAPTIVE, colors=128)
-    target = ROOT / "docs" / "screenshot-chat.png"
+    target = ARTIFACTS / "screenshot-chat.png"  # `make screenshot` refreshes docs/ from here
     target.parent.mkdir(exist_ok=True)
     image.save(target, optimize=True)
     assert target.stat().st_size < 300_000
@@ -115,8 +113,11 @@ def test_invalid_date_shows_what_to_type(settings, sample_store, page):
 
 def test_upload_appears_in_the_library_and_can_be_deleted(settings, store, page, tmp_path):
     report = tmp_path / "herat-update.md"
-    report.write_text("---\ntitle: Herat convoy update\npublished: 2024-04-02\n---\n"
-                      "Aid convoys were delayed near Herat for a second day.", encoding="utf-8")
+    report.write_text(
+        "---\ntitle: Herat convoy update\npublished: 2024-04-02\n---\n"
+        "Aid convoys were delayed near Herat for a second day.",
+        encoding="utf-8",
+    )
     with serve(settings, store=store, chat_model=SlowFakeChat.cycling("x")) as (url, _):
         open_app(page, url)
         page.get_by_role("tab", name="Library").click()
@@ -145,8 +146,10 @@ def test_upload_appears_in_the_library_and_can_be_deleted(settings, store, page,
 
 def test_hostile_document_renders_as_text_and_runs_nothing(settings, store, page):
     add_hostile_document(settings, store)
-    echo = ("The Khorasan cell was founded in 2015 near Jalalabad [1] "
-            "<script>window.__pwned='model'</script><img src=x onerror=\"window.__pwned='model-img'\">.")
+    echo = (
+        "The Khorasan cell was founded in 2015 near Jalalabad [1] "
+        "<script>window.__pwned='model'</script><img src=x onerror=\"window.__pwned='model-img'\">."
+    )
     with serve(settings, store=store, chat_model=SlowFakeChat.cycling(echo, delay=0.02)) as (url, _):
         open_app(page, url)
         ask(page, "When was the Khorasan cell near Jalalabad founded?")

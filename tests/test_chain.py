@@ -1,14 +1,18 @@
 """Chain logic with a fake chat model over the real MiniLM + Chroma store."""
 
-from qa.chain import NOT_COVERED, AnswerChain, Done, Retrieved, Token, format_context
-from qa.retrieval import Filters, Retriever
-from qa.types import Passage
+from qa.answer.chain import NOT_COVERED, Done, Retrieved, Token
+from qa.answer.context import format_context
+from qa.factory import build_chain
+from qa.retrieve.dense import Retriever
+from qa.types import Filters, Passage
 from tests.fakes import RecordingChatModel
 
 
 def chain_with(store, *replies, min_relevance=0.25, verify=False):
     model = RecordingChatModel.replying(*replies)
-    chain = AnswerChain(Retriever(store, top_k=3, min_relevance=min_relevance), model, verify=verify)
+    chain = build_chain(
+        Retriever(store, top_k=3, min_relevance=min_relevance), model, reports=store.document_text, verify=verify
+    )
     return chain, model
 
 

@@ -1,4 +1,4 @@
-from qa.citations import MarkerStream, is_refusal, marker_numbers, resolve_citations
+from qa.answer.citations import MarkerStream, is_refusal, marker_numbers, resolve_citations
 from qa.types import Passage
 
 

@@ -23,7 +23,12 @@ def cli(tmp_path):
 
     def run(*args, ok=(0,), extra_env=None):
         proc = subprocess.run(
-            [sys.executable, "-m", "qa", *args], cwd=tmp_path, env={**env, **(extra_env or {})}, capture_output=True, text=True, timeout=300
+            [sys.executable, "-m", "qa", *args],
+            cwd=tmp_path,
+            env={**env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert proc.returncode in ok, proc.stderr
         return proc

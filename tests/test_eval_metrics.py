@@ -24,7 +24,6 @@ from qa.eval.metrics import (
     token_f1,
 )
 
-
 # --- answers
 
 

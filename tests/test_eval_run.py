@@ -19,43 +19,93 @@ from qa.eval.scoring import SUMMARY_KEYS
 from tests.fakes import RecordingChatModel
 
 DOCS = {
-    "flood.md": ("Kelmar valley floods destroy the Varo bridge", "2024-03-04",
-                 "Floods in the Kelmar valley destroyed the Varo bridge on 3 March 2024. Local officials said "
-                 "212 families were displaced and the valley road was closed to traffic."),
-    "ceasefire.md": ("Norland army and Ashet militia sign ceasefire", "2024-05-10",
-                     "The Norland army and the Ashet militia signed a ceasefire in Port Ilvan on 9 May 2024. "
-                     "Mediators said prisoner exchanges would begin within a month."),
-    "harvest.md": ("Dunmore wheat harvest", "2024-07-01",
-                   "The wheat harvest in Dunmore province yielded 40,000 tonnes this year, the agriculture "
-                   "office said, despite a dry spring."),
+    "flood.md": (
+        "Kelmar valley floods destroy the Varo bridge",
+        "2024-03-04",
+        "Floods in the Kelmar valley destroyed the Varo bridge on 3 March 2024. Local officials said "
+        "212 families were displaced and the valley road was closed to traffic.",
+    ),
+    "ceasefire.md": (
+        "Norland army and Ashet militia sign ceasefire",
+        "2024-05-10",
+        "The Norland army and the Ashet militia signed a ceasefire in Port Ilvan on 9 May 2024. "
+        "Mediators said prisoner exchanges would begin within a month.",
+    ),
+    "harvest.md": (
+        "Dunmore wheat harvest",
+        "2024-07-01",
+        "The wheat harvest in Dunmore province yielded 40,000 tonnes this year, the agriculture "
+        "office said, despite a dry spring.",
+    ),
 }
 QUESTIONS = [
     # retrieval: gold first; answer "The Varo bridge [1]." -> EM 1, F1 1, citations 1/1, 1/1 sentences cited
-    {"id": "bridge", "question": "Which bridge did the Kelmar valley floods destroy?", "answer": "Varo bridge",
-     "sources": ["flood.md"], "type": "factoid"},
+    {
+        "id": "bridge",
+        "question": "Which bridge did the Kelmar valley floods destroy?",
+        "answer": "Varo bridge",
+        "sources": ["flood.md"],
+        "type": "factoid",
+    },
     # two gold sources, one not in the corpus: recall@4 1/2, nDCG 1/(1+1/log2 3);
     # answer: F1 2/5 (2 of 8 tokens), contains 1, citation recall 1/2, 1 of 2 sentences cited
-    {"id": "signed", "question": "Where was the ceasefire between the Norland army and the Ashet militia signed?",
-     "answer": ["Port Ilvan"], "sources": ["ceasefire.md", "missing-report.md"], "type": "factoid"},
+    {
+        "id": "signed",
+        "question": "Where was the ceasefire between the Norland army and the Ashet militia signed?",
+        "answer": ["Port Ilvan"],
+        "sources": ["ceasefire.md", "missing-report.md"],
+        "type": "factoid",
+    },
     # follow-up: the model is asked for a rewrite first; answer "40,000 tonnes [1]." -> F1 2/3, contains 1
-    {"id": "tonnes", "question": "How many tonnes did it yield?", "answer": "40,000", "sources": ["harvest.md"],
-     "type": "follow_up", "history": [{"role": "user", "content": "Tell me about the wheat harvest in Dunmore province."},
-                                      {"role": "assistant", "content": "It was a good harvest."}]},
+    {
+        "id": "tonnes",
+        "question": "How many tonnes did it yield?",
+        "answer": "40,000",
+        "sources": ["harvest.md"],
+        "type": "follow_up",
+        "history": [
+            {"role": "user", "content": "Tell me about the wheat harvest in Dunmore province."},
+            {"role": "assistant", "content": "It was a good harvest."},
+        ],
+    },
     # off-topic: retrieval finds nothing relevant, the chain refuses without calling the model
     {"id": "cake", "question": "Best recipe for lemon cake?", "answer": None, "sources": [], "type": "unanswerable"},
     # near miss the fake model wrongly answers: a wrong non-refusal, its citation counts as wrong
-    {"id": "rebuilt", "question": "How many bridges were rebuilt in the Kelmar valley after the floods?",
-     "sources": [], "type": "near_miss"},
+    {
+        "id": "rebuilt",
+        "question": "How many bridges were rebuilt in the Kelmar valley after the floods?",
+        "sources": [],
+        "type": "near_miss",
+    },
 ]
-REPLIES = ["The Varo bridge [1].", "It was signed in Port Ilvan [1]. Talks continue.",
-           "How many tonnes did the Dunmore province wheat harvest yield?", "40,000 tonnes [1].",
-           "Two bridges were rebuilt [1]."]
+REPLIES = [
+    "The Varo bridge [1].",
+    "It was signed in Port Ilvan [1]. Talks continue.",
+    "How many tonnes did the Dunmore province wheat harvest yield?",
+    "40,000 tonnes [1].",
+    "Two bridges were rebuilt [1].",
+]
 
 NDCG_SIGNED = 1 / (1 + 1 / log2(3))
-RETRIEVAL = {"n": 5, "hits@1": 1.0, "hits@4": 1.0, "hits@10": 1.0, "recall@4": 2.5 / 3, "mrr@10": 1.0,
-             "ndcg@10": (2 + NDCG_SIGNED) / 3, "answer_in_context@4": 1.0}
-ANSWERS = {"exact_match": 1 / 3, "f1": (1 + 2 / 5 + 2 / 3) / 3, "contains": 1.0, "citation_precision": 3 / 4,
-           "citation_recall": 2.5 / 3, "refusal_precision": 1.0, "refusal_recall": 0.5}
+RETRIEVAL = {
+    "n": 5,
+    "hits@1": 1.0,
+    "hits@4": 1.0,
+    "hits@10": 1.0,
+    "recall@4": 2.5 / 3,
+    "mrr@10": 1.0,
+    "ndcg@10": (2 + NDCG_SIGNED) / 3,
+    "answer_in_context@4": 1.0,
+}
+ANSWERS = {
+    "exact_match": 1 / 3,
+    "f1": (1 + 2 / 5 + 2 / 3) / 3,
+    "contains": 1.0,
+    "citation_precision": 3 / 4,
+    "citation_recall": 2.5 / 3,
+    "refusal_precision": 1.0,
+    "refusal_recall": 0.5,
+}
 
 
 @pytest.fixture
@@ -78,7 +128,7 @@ def run_cli(tmp_path: Path, monkeypatch):
         made.append(FakeListChatModel(responses=list(REPLIES)))
         return made[-1]
 
-    monkeypatch.setattr("qa.models.make_chat_model", fake_model)
+    monkeypatch.setattr("qa.backends.chat.make_chat_model", fake_model)
     monkeypatch.setenv("CONFLICT_QA_DATA_DIR", str(tmp_path / "configured-store"))
     # The replies are scored as given: the sentence check (tested in test_trust.py) is off here.
     monkeypatch.setenv("CONFLICT_QA_VERIFY", "false")
@@ -115,7 +165,9 @@ def test_full_run_writes_reports_with_hand_computed_numbers(gold, run_cli, tmp_p
     assert rows["tonnes"]["scores"]["f1"] == pytest.approx(2 / 3)
     assert rows["cake"]["answer"]["abstained"] is True and rows["cake"]["scores"]["correct"] is True
     assert rows["rebuilt"]["scores"]["citation_precision"] == 0.0
-    assert report["by_type"]["factoid"] == pytest.approx({"n": 2, "hits@4": 1.0, "mrr@10": 1.0, "contains": 1.0, "accuracy": 1.0})
+    assert report["by_type"]["factoid"] == pytest.approx(
+        {"n": 2, "hits@4": 1.0, "mrr@10": 1.0, "contains": 1.0, "accuracy": 1.0}
+    )
 
     markdown = (out / "report.md").read_text()
     assert "| hits@4 | 1.000 |" in markdown and "| exact_match | 0.333 |" in markdown
@@ -132,9 +184,11 @@ def test_retrieval_only_scores_retrieval_and_never_calls_the_model(gold, tmp_pat
     def no_model(settings):
         raise AssertionError("retrieval-only must not build a chat model")
 
-    monkeypatch.setattr("qa.models.make_chat_model", no_model)
-    result = CliRunner().invoke(app, ["eval", str(questions), "--corpus", str(corpus), "--retrieval-only",
-                                      "--out", str(tmp_path / "ro"), "--json"])
+    monkeypatch.setattr("qa.backends.chat.make_chat_model", no_model)
+    result = CliRunner().invoke(
+        app,
+        ["eval", str(questions), "--corpus", str(corpus), "--retrieval-only", "--out", str(tmp_path / "ro"), "--json"],
+    )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert list(summary) == list(SUMMARY_KEYS)
@@ -160,15 +214,36 @@ def test_limit_and_compare_print_deltas(gold, run_cli, tmp_path):
     questions, corpus = gold
     old = tmp_path / "old.json"
     old.write_text(json.dumps({"aggregates": {"n": 2, "hits@1": 0.5, "mrr@10": 0.75, "f1": None}}))
-    result = run_cli(str(questions), "--corpus", str(corpus), "--retrieval-only", "--limit", "2",
-                     "--out", str(tmp_path / "o"), "--compare", str(old))
+    result = run_cli(
+        str(questions),
+        "--corpus",
+        str(corpus),
+        "--retrieval-only",
+        "--limit",
+        "2",
+        "--out",
+        str(tmp_path / "o"),
+        "--compare",
+        str(old),
+    )
     assert "hits@1" in result.stdout and "+0.500" in result.stdout and "+0.250" in result.stdout
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["aggregates"]["n"] == 2 and [r["id"] for r in report["questions"]] == ["bridge", "signed"]
     assert "Compared with the earlier report" in (tmp_path / "o" / "report.md").read_text()
 
-    as_json = run_cli(str(questions), "--corpus", str(corpus), "--retrieval-only", "--limit", "2",
-                      "--out", str(tmp_path / "o2"), "--compare", str(old), "--json")
+    as_json = run_cli(
+        str(questions),
+        "--corpus",
+        str(corpus),
+        "--retrieval-only",
+        "--limit",
+        "2",
+        "--out",
+        str(tmp_path / "o2"),
+        "--compare",
+        str(old),
+        "--json",
+    )
     assert json.loads(as_json.stdout)["n"] == 2  # stdout stays one JSON object; the deltas go to stderr
     assert "+0.500" in as_json.stderr
 
@@ -200,8 +275,19 @@ def test_bad_question_lines_name_the_line(tmp_path, line, message):
 
 def test_questions_parse_answers_history_and_defaults(tmp_path):
     path = tmp_path / "q.jsonl"
-    path.write_text(json.dumps({"question": " Who? ", "answer": ["A", "B"], "sources": "a.md", "as_of": "2024-04-06",
-                                "history": [{"role": "user", "content": "hi"}]}) + "\n\n" + '{"question": "Why?"}\n')
+    path.write_text(
+        json.dumps(
+            {
+                "question": " Who? ",
+                "answer": ["A", "B"],
+                "sources": "a.md",
+                "as_of": "2024-04-06",
+                "history": [{"role": "user", "content": "hi"}],
+            }
+        )
+        + "\n\n"
+        + '{"question": "Why?"}\n'
+    )
     first, second = load_questions(path)
     assert (first.id, first.question, first.answers, first.sources) == ("q1", "Who?", ("A", "B"), ("a.md",))
     assert first.as_of == "2024-04-06" and first.history == (("user", "hi"),) and first.type == "untyped"

@@ -18,8 +18,9 @@ from qa.errors import ConfigError
 from tests.hostile import PROSE, pdf_bytes
 from tests.test_loaders import RSS
 
-PAGE = (b"<html><head><title>Local page</title></head><body><article><p>" + PROSE.encode() +
-        b"</p></article></body></html>")
+PAGE = (
+    b"<html><head><title>Local page</title></head><body><article><p>" + PROSE.encode() + b"</p></article></body></html>"
+)
 ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
     "/page.html": (200, {"Content-Type": "text/html; charset=utf-8"}, PAGE),
     "/feed": (200, {"Content-Type": "text/xml"}, RSS.encode()),
@@ -95,9 +96,19 @@ def test_file_url_refused_through_load() -> None:
         load("file:///etc/passwd")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9/", "http://localhost:9/", "http://[::1]:9/",
-                                 "http://0.0.0.0:9/", "http://[::ffff:127.0.0.1]:9/",
-                                 "http://169.254.169.254/", "http://192.168.1.1/", "http://10.0.0.1/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/",
+        "http://localhost:9/",
+        "http://[::1]:9/",
+        "http://0.0.0.0:9/",
+        "http://[::ffff:127.0.0.1]:9/",
+        "http://169.254.169.254/",
+        "http://192.168.1.1/",
+        "http://10.0.0.1/",
+    ],
+)
 def test_private_addresses_refused_with_hint(url: str) -> None:
     with pytest.raises(LoadError) as caught:
         Fetcher().get(url)
@@ -110,11 +121,22 @@ def test_local_server_refused_by_default(server: str) -> None:
         load(f"{server}/page.html")
 
 
-@pytest.mark.parametrize(("address", "kind"), [
-    ("127.0.0.1", "loopback"), ("10.2.3.4", "private"), ("169.254.1.1", "link-local"),
-    ("224.0.0.1", "multicast"), ("::1", "loopback"), ("fe80::1", "link-local"), ("fc00::1", "private"),
-    ("::ffff:192.168.0.1", "private"), ("100.64.0.1", "non-public"), ("8.8.8.8", None),
-    ("2606:4700:4700::1111", None)])
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("10.2.3.4", "private"),
+        ("169.254.1.1", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("::1", "loopback"),
+        ("fe80::1", "link-local"),
+        ("fc00::1", "private"),
+        ("::ffff:192.168.0.1", "private"),
+        ("100.64.0.1", "non-public"),
+        ("8.8.8.8", None),
+        ("2606:4700:4700::1111", None),
+    ],
+)
 def test_non_public_kind(address: str, kind: str | None) -> None:
     assert non_public_kind(address) == kind
 
@@ -147,13 +169,13 @@ def test_redirect_followed_and_recorded(server: str, local: Fetcher) -> None:
 def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend 127.0.0.1 is public, so a redirect's own target is what gets checked."""
     real = ingest.fetch.non_public_kind
-    monkeypatch.setattr(ingest.fetch, "non_public_kind",
-                        lambda address: None if address == "127.0.0.1" else real(address))
+    monkeypatch.setattr(
+        ingest.fetch, "non_public_kind", lambda address: None if address == "127.0.0.1" else real(address)
+    )
 
 
 @pytest.mark.parametrize(("path", "kind"), [("/to-metadata", "link-local"), ("/to-private", "private")])
-def test_redirect_to_private_address_refused(server: str, loopback_is_public: None,
-                                             path: str, kind: str) -> None:
+def test_redirect_to_private_address_refused(server: str, loopback_is_public: None, path: str, kind: str) -> None:
     with pytest.raises(LoadError) as caught:
         Fetcher(timeout=2.0).get(f"{server}{path}")
     assert "redirected to http://" in caught.value.reason and f"{kind} address" in caught.value.reason
@@ -211,10 +233,17 @@ def test_settings_validated() -> None:
         Fetcher(max_bytes=-1)
 
 
-@pytest.mark.parametrize(("content_type", "body", "kind"), [
-    ("application/pdf", b"", "pdf"), ("application/octet-stream", b"%PDF-1.7", "pdf"),
-    ("application/rss+xml", b"", "feed"), ("text/xml", b"\xef\xbb\xbf<?xml version='1.0'?><feed", "feed"),
-    ("text/html", b"<!doctype html><html>", "html"), ("text/plain; charset=utf-8", b"hi", "text"),
-    ("", b"<html>", "html")])
+@pytest.mark.parametrize(
+    ("content_type", "body", "kind"),
+    [
+        ("application/pdf", b"", "pdf"),
+        ("application/octet-stream", b"%PDF-1.7", "pdf"),
+        ("application/rss+xml", b"", "feed"),
+        ("text/xml", b"\xef\xbb\xbf<?xml version='1.0'?><feed", "feed"),
+        ("text/html", b"<!doctype html><html>", "html"),
+        ("text/plain; charset=utf-8", b"hi", "text"),
+        ("", b"<html>", "html"),
+    ],
+)
 def test_sniff(content_type: str, body: bytes, kind: str) -> None:
     assert sniff(Fetched("u", "u", content_type, body)) == kind

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.followup import rewrite_problem, with_previous
+from qa.answer.followup import rewrite_problem, with_previous
 from tests.test_chain import chain_with
 
 HISTORY = [("user", "How many people were killed in the Tawila bombing?"), ("assistant", "57 people, in 2024 [1].")]
@@ -13,8 +13,10 @@ HISTORY = [("user", "How many people were killed in the Tawila bombing?"), ("ass
     [
         ("When was it founded?", "When was ISIS-K established?"),  # a paraphrase is fine
         ("And when did it end?", "When did the siege of Bir Assaka end?"),
-        ("How long was the crossing closed after that?",
-         "How long was the crossing closed after the TTP attack on 12 August 2024?"),  # a full date names the event
+        (
+            "How long was the crossing closed after that?",
+            "How long was the crossing closed after the TTP attack on 12 August 2024?",
+        ),  # a full date names the event
         ("And how many were injured?", "How many people were wounded in the Tawila bombing?"),
     ],
 )
@@ -27,8 +29,11 @@ def test_a_faithful_rewrite_is_accepted(question, rewritten):
     [
         ("And how many were injured?", "How many people were killed in the Tawila bombing?", "dropped injured"),
         ("And what did the report two days later say?", "What did the second report say about Tawila?", "dropped 2"),
-        ("How many people did its Moscow attack kill?", "How many people did ISIS-K kill in Moscow in 2015?",
-         "added 2015"),
+        (
+            "How many people did its Moscow attack kill?",
+            "How many people did ISIS-K kill in Moscow in 2015?",
+            "added 2015",
+        ),
         ("Which of its commanders was later killed?", "Which of its commanders was later killed?", "refers to"),
         ("And how many fighters does it have?", "When was ISIS-K established?", "no longer asks for a number"),
     ],

@@ -13,7 +13,15 @@ import pytest
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 CORPUS = EVAL_DIR / "corpus"
 TYPES = {
-    "factoid", "numeric", "date", "alias", "date_bound", "latest", "follow_up", "unanswerable", "near_miss",
+    "factoid",
+    "numeric",
+    "date",
+    "alias",
+    "date_bound",
+    "latest",
+    "follow_up",
+    "unanswerable",
+    "near_miss",
 }
 UNANSWERABLE = {"unanswerable", "near_miss"}
 

@@ -39,8 +39,11 @@ def test_hostile_input_has_documented_outcome(tmp_path: Path, case: Hostile) -> 
 
 def test_good_files_beside_hostile_ones_load(tmp_path: Path) -> None:
     paths = write_hostile(tmp_path / "mixed")
-    results = {Path(source).name: outcome(source)
-               for source in expand_inputs([str(tmp_path / "mixed")]) if isinstance(source, str)}
+    results = {
+        Path(source).name: outcome(source)
+        for source in expand_inputs([str(tmp_path / "mixed")])
+        if isinstance(source, str)
+    }
     assert set(results) == set(paths)
     for name in GOOD:
         assert results[name][0] == "ok"
@@ -89,8 +92,7 @@ def test_text_without_spaces_in_cjk_is_kept(tmp_path: Path) -> None:
     assert "dropped_runs" not in doc.metadata and len(doc.text) == 1400
 
 
-def test_bad_date_loads_without_a_date_and_warns(tmp_path: Path,
-                                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_bad_date_loads_without_a_date_and_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     write_hostile(tmp_path)
     with caplog.at_level(logging.WARNING):
         [doc] = load(str(tmp_path / "bad-date.md"))
@@ -100,8 +102,10 @@ def test_bad_date_loads_without_a_date_and_warns(tmp_path: Path,
 
 def test_feed_file_naming_a_path_does_not_read_that_path(tmp_path: Path) -> None:
     secret = tmp_path / "secret.rss"
-    secret.write_text("<rss version='2.0'><channel><item><title>SECRET</title>"
-                      "<description>SECRET</description></item></channel></rss>")
+    secret.write_text(
+        "<rss version='2.0'><channel><item><title>SECRET</title>"
+        "<description>SECRET</description></item></channel></rss>"
+    )
     pointer = tmp_path / "pointer.xml"
     pointer.write_text(str(secret))
     with pytest.raises(LoadError, match="not an RSS/Atom feed"):

@@ -7,32 +7,43 @@ from pathlib import Path
 
 import pytest
 
-from qa.retrieval import Filters, HybridRetriever
+from qa.retrieve.hybrid import HybridRetriever
+from qa.types import Filters
 
 REPORTS = {
     "kandak-claim.md": (
-        "ISKP claims bombing of Kandak checkpoint", "2024-02-10", "Frontier Wire",
+        "ISKP claims bombing of Kandak checkpoint",
+        "2024-02-10",
+        "Frontier Wire",
         "ISKP said in a statement that its fighters had detonated a car bomb at the Kandak checkpoint, "
         "killing seven guards. The group published a photograph of the bomber. Local officials confirmed "
         "the blast but gave no figure for the wounded.",
     ),
     "harvest.md": (
-        "Wheat harvest begins early in the northern valleys", "2024-03-01", "Farm Bulletin",
+        "Wheat harvest begins early in the northern valleys",
+        "2024-03-01",
+        "Farm Bulletin",
         "Farmers in the northern valleys began the wheat harvest two weeks early after a warm spring. "
         "Prices at the regional grain market fell slightly, traders said, and lorries queued at the mills.",
     ),
     "toll-first.md": (
-        "Flood in Merdan district kills 12", "2024-05-02", "Valley News",
+        "Flood in Merdan district kills 12",
+        "2024-05-02",
+        "Valley News",
         "Flash floods swept through Merdan district on 1 May 2024, killing 12 people and destroying "
         "bridges, officials said. Rescue teams were searching for the missing.",
     ),
     "toll-later.md": (
-        "Merdan flood death toll rises to 31", "2024-05-20", "Valley News",
+        "Merdan flood death toll rises to 31",
+        "2024-05-20",
+        "Valley News",
         "The number of people killed by the Merdan district floods has risen to 31, officials said, "
         "as rescue teams recovered more bodies. Several bridges remain destroyed.",
     ),
     "border.md": (
-        "Border talks resume between the two ministries", "2024-04-15", "Capital Daily",
+        "Border talks resume between the two ministries",
+        "2024-04-15",
+        "Capital Daily",
         "Officials from the two interior ministries met to discuss patrols and trade along the border. "
         "The meeting at Qalandar crossing lasted four hours; 1,340 trucks were waiting at the gate.",
     ),
@@ -43,7 +54,8 @@ def write_reports(folder: Path, reports: dict = REPORTS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, (title, published, source, body) in reports.items():
         (folder / name).write_text(
-            f"---\ntitle: {json.dumps(title)}\npublished: {published}\nsource: {source}\n---\n{body}\n", encoding="utf-8"
+            f"---\ntitle: {json.dumps(title)}\npublished: {published}\nsource: {source}\n---\n{body}\n",
+            encoding="utf-8",
         )
     return folder
 
@@ -208,14 +220,18 @@ def test_top_k_is_not_all_one_article_when_others_match(settings, store, tmp_pat
 
 def test_one_matching_document_still_fills_k(settings, store, tmp_path):
     long_body = " ".join(f"Paragraph {i}: the Merdan floods destroyed bridges and homes." for i in range(60))
-    ingest(settings, store, [write_reports(tmp_path / "r", {"long.md": ("Long", "2024-05-05", "Long Reads", long_body)})])
+    ingest(
+        settings, store, [write_reports(tmp_path / "r", {"long.md": ("Long", "2024-05-05", "Long Reads", long_body)})]
+    )
     result = make_hybrid(settings, store).retrieve("Merdan floods bridges", Filters(source="long.md"), k=4)
     assert len(result.passages) == 4 and len({p.doc_id for p in result.passages}) == 1
 
 
 # -- consistency with the store -----------------------------------------------------------------
 def test_keyword_index_follows_deletes_and_updates(settings, store, tmp_path):
-    folder = write_reports(tmp_path / "r", {"a.md": ("Zorbakh report", "2024-01-01", "Wire", "Zorbakh valley clashes.")})
+    folder = write_reports(
+        tmp_path / "r", {"a.md": ("Zorbakh report", "2024-01-01", "Wire", "Zorbakh valley clashes.")}
+    )
     ingest(settings, store, [folder])
     retriever = make_hybrid(settings, store)
     first = retriever.retrieve("Zorbakh")
@@ -244,21 +260,21 @@ def test_deleted_chunks_are_never_returned_even_before_a_recheck(settings, store
     index = retriever.lexical.index()
     store.delete_document(doc.doc_id)
     # simulate a writer the token missed: the index is stale but believed current
-    retriever.lexical._seen = (store.generation(), store._docs.count())
+    retriever.lexical._seen = (store.generation(), store.document_count())
     assert retriever.lexical.index() is index, "no recheck yet"
     assert doc.doc_id not in {p.doc_id for p in retriever.retrieve("Qalandar crossing 1340 trucks").passages}
 
 
 def test_a_write_through_another_store_handle_is_seen_without_a_full_recheck(settings, store, tmp_path, monkeypatch):
-    import qa.lexical
+    import qa.retrieve.lexical
     from qa.factory import make_store
 
     ingest(settings, store, [write_reports(tmp_path / "r", REPORTS)])
     retriever = make_hybrid(settings, store)
     retriever.retrieve("Qalandar")
     fingerprints = []
-    real = qa.lexical.store_fingerprint
-    monkeypatch.setattr(qa.lexical, "store_fingerprint", lambda *a: fingerprints.append(1) or real(*a))
+    real = qa.retrieve.lexical.store_fingerprint
+    monkeypatch.setattr(qa.retrieve.lexical, "store_fingerprint", lambda *a: fingerprints.append(1) or real(*a))
     for _ in range(3):
         retriever.retrieve("Qalandar")
     assert fingerprints == [], "an unchanged store is not re-fingerprinted on every query"
@@ -275,7 +291,7 @@ def test_a_write_through_another_store_handle_is_seen_without_a_full_recheck(set
 
 
 def test_keyword_index_is_cached_on_disk_and_reused(corpus, monkeypatch):
-    from qa.lexical import LexicalIndex, LexicalSearch
+    from qa.retrieve.lexical import LexicalIndex, LexicalSearch
 
     settings, store = corpus
     retriever = make_hybrid(settings, store)
@@ -302,7 +318,7 @@ def test_dense_setting_gives_the_plain_retriever(corpus):
 
 # -- the chain and the CLI ---------------------------------------------------------------------
 def test_follow_up_rewrite_is_what_reaches_the_retriever(corpus):
-    from qa.chain import AnswerChain
+    from qa.factory import build_chain
     from tests.fakes import RecordingChatModel
 
     settings, store = corpus
@@ -311,7 +327,7 @@ def test_follow_up_rewrite_is_what_reaches_the_retriever(corpus):
     original = retriever.retrieve
     retriever.retrieve = lambda q, f=None, k=None: seen.append(q) or original(q, f, k)
     model = RecordingChatModel.replying("What did ISKP claim at Kandak checkpoint?", "A car bomb [1].")
-    chain = AnswerChain(retriever, model)
+    chain = build_chain(retriever, model, aliases=retriever.aliases, reports=store.document_text)
     answer = chain.ask("What did they claim there?", history=[("user", "Tell me about ISKP."), ("assistant", "ok")])
     assert seen == ["What did ISKP claim at Kandak checkpoint?"]
     assert answer.rewritten_question == seen[0]
@@ -319,11 +335,14 @@ def test_follow_up_rewrite_is_what_reaches_the_retriever(corpus):
 
 
 def test_a_latest_answer_states_its_newest_report(corpus):
-    from qa.chain import AnswerChain, Done, Token
+    from qa.answer.chain import Done, Token
+    from qa.factory import build_chain
     from tests.fakes import RecordingChatModel
 
     settings, store = corpus
-    chain = AnswerChain(make_hybrid(settings, store), RecordingChatModel.replying("The toll rose to 31 [1]."))
+    retriever = make_hybrid(settings, store)
+    model = RecordingChatModel.replying("The toll rose to 31 [1].")
+    chain = build_chain(retriever, model, aliases=retriever.aliases, reports=store.document_text)
     events = list(chain.stream("What is the latest death toll of the Merdan floods?"))
     answer = events[-1].answer
     assert isinstance(events[-1], Done)
@@ -332,16 +351,25 @@ def test_a_latest_answer_states_its_newest_report(corpus):
 
 
 def test_ask_json_carries_filters_and_passage_dates(corpus, monkeypatch, capsys):
-    import qa.models
+    import qa.backends.chat
     from qa.cli import app
     from tests.fakes import RecordingChatModel
 
     settings, _ = corpus
-    monkeypatch.setattr(qa.models, "make_chat_model", lambda s: RecordingChatModel.replying("Twelve [1]."))
+    monkeypatch.setattr(qa.backends.chat, "make_chat_model", lambda s: RecordingChatModel.replying("Twelve [1]."))
     monkeypatch.delenv("CONFLICT_QA_RETRIEVAL", raising=False)
     code = app(
-        ["--data-dir", str(settings.data_dir), "ask", "How many did the Merdan floods kill?",
-         "--as-of", "2024-05-10", "--source", "toll-", "--json"],
+        [
+            "--data-dir",
+            str(settings.data_dir),
+            "ask",
+            "How many did the Merdan floods kill?",
+            "--as-of",
+            "2024-05-10",
+            "--source",
+            "toll-",
+            "--json",
+        ],
         standalone_mode=False,
     )
     assert code in (None, 0)

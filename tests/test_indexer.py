@@ -43,7 +43,7 @@ def consistent(store) -> None:
     records = {r.doc_id: r.chunks for r in store.records()}
     raw = Counter(m["doc_id"] for m in store.chunks.get(include=["metadatas"])["metadatas"])
     pending = set(store.pending_ids())
-    for doc_id, n in raw.items():
+    for doc_id in raw:
         assert doc_id in records or doc_id in pending, f"orphan chunks of {doc_id}"
     for doc_id, n in records.items():
         assert raw.get(doc_id) == n, f"{doc_id}: {raw.get(doc_id)} chunks stored, record says {n}"
@@ -92,7 +92,12 @@ def test_every_input_is_accounted_for_once_and_a_bad_file_touches_nothing(settin
     (folder / "notes.xyz").write_text("unknown type")
     result = run_ingest(settings, store, [str(folder)])
     statuses = sorted((Path(o.source).name, o.status) for o in result.outcomes)
-    assert statuses == [("broken.pdf", "failed"), ("empty.txt", "failed"), ("good.md", "added"), ("notes.xyz", "skipped")]
+    assert statuses == [
+        ("broken.pdf", "failed"),
+        ("empty.txt", "failed"),
+        ("good.md", "added"),
+        ("notes.xyz", "skipped"),
+    ]
     assert all(o.message for o in result.failed)
     after = stored(store)
     assert {k: after[k] for k in before} == before and len(after) == len(before) + 1

@@ -201,7 +201,7 @@ def test_messages_map_to_llama_roles():
 
 
 def test_the_prompt_cache_setting_reaches_the_model(monkeypatch, tmp_path):
-    from qa.models import make_chat_model
+    from qa.backends.chat import make_chat_model
     from qa.settings import Settings
 
     model = tmp_path / "model.gguf"
@@ -215,8 +215,8 @@ def test_the_prompt_cache_setting_reaches_the_model(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_the_real_model_evaluates_the_static_prefix_once(settings):
-    from qa.chain import answer_prompt
-    from qa.models import resolve_model_path
+    from qa.answer.chain import answer_prompt
+    from qa.backends.chat import resolve_model_path
 
     path = resolve_model_path(settings)
     cached = LlamaCppChat(model_path=path, max_tokens=4)
@@ -229,6 +229,7 @@ def test_the_real_model_evaluates_the_static_prefix_once(settings):
     real_eval = llama.eval
     llama.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]
     try:
+
         def evaluated_by(chat: LlamaCppChat) -> int:
             evaluated.clear()
             chat.invoke(messages)

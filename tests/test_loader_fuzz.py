@@ -16,16 +16,29 @@ from tests.hostile import docx_bytes, pdf_bytes
 
 EXTENSIONS = (".txt", ".md", ".html", ".pdf", ".docx", ".jsonl", ".xml", ".bin")
 # Prefixes that get random bytes past each parser's first check.
-PREFIXES = (b"", b"%PDF-1.4\n", b"PK\x03\x04", b"---\ntitle: x\n", b"Title: x\n", b'{"text": ',
-            b"<?xml version='1.0'?><rss version='2.0'><channel><item><description>",
-            b"<html><body><p>", b"\xef\xbb\xbf", b"\xff\xfe")
+PREFIXES = (
+    b"",
+    b"%PDF-1.4\n",
+    b"PK\x03\x04",
+    b"---\ntitle: x\n",
+    b"Title: x\n",
+    b'{"text": ',
+    b"<?xml version='1.0'?><rss version='2.0'><channel><item><description>",
+    b"<html><body><p>",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+)
 _counter = itertools.count()
 
 
 def bounded(max_examples: int) -> settings:
     """Bounded, deterministic-time settings: no deadline, no example database on disk."""
-    return settings(max_examples=max_examples, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +60,7 @@ def check(workdir: Path, extension: str, data: bytes) -> None:
 
 
 @bounded(max_examples=300)
-@given(extension=st.sampled_from(EXTENSIONS), prefix=st.sampled_from(PREFIXES),
-       data=st.binary(max_size=3000))
+@given(extension=st.sampled_from(EXTENSIONS), prefix=st.sampled_from(PREFIXES), data=st.binary(max_size=3000))
 def test_random_bytes(workdir: Path, extension: str, prefix: bytes, data: bytes) -> None:
     check(workdir, extension, prefix + data)
 
@@ -56,7 +68,8 @@ def test_random_bytes(workdir: Path, extension: str, prefix: bytes, data: bytes)
 def _mutated(base: bytes) -> st.SearchStrategy[bytes]:
     """A valid file with a slice cut out or overwritten with random bytes."""
     return st.tuples(st.integers(0, len(base)), st.integers(0, 200), st.binary(max_size=50)).map(
-        lambda cut: base[: cut[0]] + cut[2] + base[cut[0] + cut[1]:])
+        lambda cut: base[: cut[0]] + cut[2] + base[cut[0] + cut[1] :]
+    )
 
 
 PDF = pdf_bytes(["Page one text.", "Page two text."], info={"Title": "T", "CreationDate": "D:2024"})

@@ -34,8 +34,12 @@ def test_seed_title_line_is_metadata_not_body() -> None:
 
 
 def test_header_lines_give_metadata(tmp_path: Path) -> None:
-    source = write(tmp_path, "r.txt", "title: Night raid\nPUBLISHED: March 23rd, 2024\n"
-                   "Author: A. Writer\nSource: Field Office\n\nThe raid began at dawn: witnesses said.")
+    source = write(
+        tmp_path,
+        "r.txt",
+        "title: Night raid\nPUBLISHED: March 23rd, 2024\n"
+        "Author: A. Writer\nSource: Field Office\n\nThe raid began at dawn: witnesses said.",
+    )
     [doc] = load(source)
     assert (doc.title, doc.published, doc.author) == ("Night raid", "2024-03-23", "A. Writer")
     assert doc.metadata["source_name"] == "Field Office"
@@ -50,12 +54,20 @@ def test_body_sentence_with_colon_is_not_a_header(tmp_path: Path) -> None:
 
 
 def test_front_matter(tmp_path: Path) -> None:
-    source = write(tmp_path, "r.md", "---\ntitle: Port blockade\npublished: 2024-03-23\n"
-                   "source: Reuters\nurl: https://example.org/a\nauthor: [A, B]\ntags: [sea, trade]\n"
-                   "region: Black Sea\n---\n# Heading\n\n" + PROSE)
+    source = write(
+        tmp_path,
+        "r.md",
+        "---\ntitle: Port blockade\npublished: 2024-03-23\n"
+        "source: Reuters\nurl: https://example.org/a\nauthor: [A, B]\ntags: [sea, trade]\n"
+        "region: Black Sea\n---\n# Heading\n\n" + PROSE,
+    )
     [doc] = load(source)
     assert (doc.title, doc.published, doc.url, doc.author) == (
-        "Port blockade", "2024-03-23", "https://example.org/a", "A, B")
+        "Port blockade",
+        "2024-03-23",
+        "https://example.org/a",
+        "A, B",
+    )
     assert doc.source == source
     assert doc.metadata["source_name"] == "Reuters"
     assert doc.metadata["region"] == "Black Sea"
@@ -93,11 +105,14 @@ def test_text_normalisation() -> None:
 
 
 def test_html(tmp_path: Path) -> None:
-    page = ('<html><head><title>Strike on Kharkiv</title><meta name="author" content="Jane Doe">'
-            '<meta property="og:site_name" content="Conflict Monitor">'
-            '<meta property="article:published_time" content="2024-03-23T10:00:00Z"></head>'
-            "<body><nav>Home | About</nav><article><h1>Strike on Kharkiv</h1><p>" + PROSE +
-            "</p><p>Regional authorities reported damage.</p></article></body></html>")
+    page = (
+        '<html><head><title>Strike on Kharkiv</title><meta name="author" content="Jane Doe">'
+        '<meta property="og:site_name" content="Conflict Monitor">'
+        '<meta property="article:published_time" content="2024-03-23T10:00:00Z"></head>'
+        "<body><nav>Home | About</nav><article><h1>Strike on Kharkiv</h1><p>"
+        + PROSE
+        + "</p><p>Regional authorities reported damage.</p></article></body></html>"
+    )
     [doc] = load(write(tmp_path, "page.html", page))
     assert (doc.title, doc.author, doc.published) == ("Strike on Kharkiv", "Jane Doe", "2024-03-23")
     assert doc.metadata["site_name"] == "Conflict Monitor"
@@ -105,13 +120,15 @@ def test_html(tmp_path: Path) -> None:
 
 
 def test_pdf_pages_and_metadata(tmp_path: Path) -> None:
-    data = pdf_bytes(["First page about the blockade.", "Second page about the talks."],
-                     info={"Title": "Weekly brief", "Author": "Desk", "CreationDate": "D:20240323120000Z"})
+    data = pdf_bytes(
+        ["First page about the blockade.", "Second page about the talks."],
+        info={"Title": "Weekly brief", "Author": "Desk", "CreationDate": "D:20240323120000Z"},
+    )
     [doc] = load(write(tmp_path, "brief.pdf", data))
     assert (doc.title, doc.author, doc.published) == ("Weekly brief", "Desk", "2024-03-23")
     first, second = doc.pages
-    assert doc.text[first.start:first.end] == "First page about the blockade."
-    assert doc.text[second.start:second.end] == "Second page about the talks."
+    assert doc.text[first.start : first.end] == "First page about the blockade."
+    assert doc.text[second.start : second.end] == "Second page about the talks."
     assert (first.page, second.page, second.start - first.end) == (1, 2, 2)
     assert doc.page_at(doc.text.index("talks")) == 2
 
@@ -123,8 +140,12 @@ def test_pdf_skips_empty_pages_in_spans(tmp_path: Path) -> None:
 
 
 def test_docx(tmp_path: Path) -> None:
-    data = docx_bytes(["Convoy report", PROSE], table=[["Town", "Status"], ["Izium", "contested"]],
-                      title="Convoy report", author="Field team")
+    data = docx_bytes(
+        ["Convoy report", PROSE],
+        table=[["Town", "Status"], ["Izium", "contested"]],
+        title="Convoy report",
+        author="Field team",
+    )
     [doc] = load(write(tmp_path, "r.docx", data))
     assert (doc.title, doc.author, doc.published) == ("Convoy report", "Field team", None)
     assert "Town | Status\nIzium | contested" in doc.text
@@ -133,11 +154,14 @@ def test_docx(tmp_path: Path) -> None:
 
 
 def test_jsonl(tmp_path: Path) -> None:
-    lines = [{"text": "One.", "title": "A", "source": "agency-1", "date": "2024-03-23", "region": "north"},
-             {"text": "Two.", "url": "https://example.org/2", "published": "Sat, 23 Mar 2024 10:00:00 GMT"},
-             {"text": "Three.", "author": "B"}]
-    source = write(tmp_path, "feed.jsonl", "\n".join(json.dumps(line) for line in lines[:2]) +
-                   "\n\n" + json.dumps(lines[2]) + "\n")
+    lines = [
+        {"text": "One.", "title": "A", "source": "agency-1", "date": "2024-03-23", "region": "north"},
+        {"text": "Two.", "url": "https://example.org/2", "published": "Sat, 23 Mar 2024 10:00:00 GMT"},
+        {"text": "Three.", "author": "B"},
+    ]
+    source = write(
+        tmp_path, "feed.jsonl", "\n".join(json.dumps(line) for line in lines[:2]) + "\n\n" + json.dumps(lines[2]) + "\n"
+    )
     one, two, three = load(source)
     assert (one.source, one.published, one.metadata["region"]) == ("agency-1", "2024-03-23", "north")
     assert (two.source, two.url, two.published) == ("https://example.org/2",) * 2 + ("2024-03-23",)
@@ -168,7 +192,11 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 def test_rss(tmp_path: Path) -> None:
     talks, summary = load(write(tmp_path, "monitor.rss", RSS))
     assert (talks.source, talks.url, talks.title, talks.author) == (
-        "https://example.org/talks", "https://example.org/talks", "Talks stall", "Ann")
+        "https://example.org/talks",
+        "https://example.org/talks",
+        "Talks stall",
+        "Ann",
+    )
     assert talks.published == "2024-03-23"  # the date as the feed writes it, not UTC
     assert talks.text == "Talks stalled again.\n\nNext round Monday."
     assert (summary.text, summary.published) == ("Just a summary.", "2024-03-24")
@@ -179,18 +207,35 @@ def test_atom(tmp_path: Path) -> None:
     source = write(tmp_path, "monitor.xml", ATOM)
     one, two = load(source)
     assert (one.url, one.published, one.author, one.text) == (
-        "https://example.org/a1", "2024-03-20", "Bo", "Atom content.")
-    assert (two.source, two.url, two.published, two.text) == (f"{source}#2", None, "2024-03-22",
-                                                               "Atom summary.")
+        "https://example.org/a1",
+        "2024-03-20",
+        "Bo",
+        "Atom content.",
+    )
+    assert (two.source, two.url, two.published, two.text) == (f"{source}#2", None, "2024-03-22", "Atom summary.")
 
 
-@pytest.mark.parametrize(("raw", "iso"), [
-    ("2024-03-23", "2024-03-23"), ("2024-03-23T23:30:00-05:00", "2024-03-23"),
-    ("March 23, 2024", "2024-03-23"), ("23 March 2024", "2024-03-23"), ("Mar. 5, 2024", "2024-03-05"),
-    ("Saturday, March 23rd, 2024", "2024-03-23"), ("Sat, 23 Mar 2024 10:00:00 GMT", "2024-03-23"),
-    ("D:20240323120000+01'00'", "2024-03-23"), ("2024/3/23", "2024-03-23"), ("23.03.2024", "2024-03-23"),
-    ("03/04/2024", None), ("March 2024", None), ("2024-02-30", None), ("9999-01-01", None),
-    ("soon", None), ("", None)])
+@pytest.mark.parametrize(
+    ("raw", "iso"),
+    [
+        ("2024-03-23", "2024-03-23"),
+        ("2024-03-23T23:30:00-05:00", "2024-03-23"),
+        ("March 23, 2024", "2024-03-23"),
+        ("23 March 2024", "2024-03-23"),
+        ("Mar. 5, 2024", "2024-03-05"),
+        ("Saturday, March 23rd, 2024", "2024-03-23"),
+        ("Sat, 23 Mar 2024 10:00:00 GMT", "2024-03-23"),
+        ("D:20240323120000+01'00'", "2024-03-23"),
+        ("2024/3/23", "2024-03-23"),
+        ("23.03.2024", "2024-03-23"),
+        ("03/04/2024", None),
+        ("March 2024", None),
+        ("2024-02-30", None),
+        ("9999-01-01", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
 def test_dates(raw: str, iso: str | None) -> None:
     assert to_iso_date(raw) == iso
 
@@ -211,8 +256,11 @@ def test_expand_inputs(tmp_path: Path) -> None:
     write(tmp_path, ".hidden.txt", "x")
     inputs = [str(tmp_path), "https://example.org/x", str(tmp_path / "missing.txt")]
     assert list(expand_inputs(inputs)) == [
-        str(tmp_path / "a" / "z.md"), str(tmp_path / "b.txt"), "https://example.org/x",
-        str(tmp_path / "missing.txt")]
+        str(tmp_path / "a" / "z.md"),
+        str(tmp_path / "b.txt"),
+        "https://example.org/x",
+        str(tmp_path / "missing.txt"),
+    ]
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
@@ -228,6 +276,17 @@ def test_unsupported_is_skipped_not_failed(tmp_path: Path) -> None:
 
 
 def test_supported_extensions() -> None:
-    assert SUPPORTED_EXTENSIONS == {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx",
-                                    ".jsonl", ".xml", ".rss", ".atom"}
+    assert SUPPORTED_EXTENSIONS == {
+        ".txt",
+        ".md",
+        ".markdown",
+        ".html",
+        ".htm",
+        ".pdf",
+        ".docx",
+        ".jsonl",
+        ".xml",
+        ".rss",
+        ".atom",
+    }
     assert is_supported("A.PDF") and is_supported("https://x.org") and not is_supported("x.doc")

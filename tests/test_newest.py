@@ -2,8 +2,8 @@
 
 import pytest
 
-from qa.chain import AnswerChain
-from qa.newest import newer_figure
+from qa.checks.newest import newer_figure
+from qa.factory import build_chain
 from qa.types import Citation, Passage
 from tests.fakes import RecordingChatModel
 from tests.test_hybrid import corpus, make_hybrid  # noqa: F401  (fixture)
@@ -13,8 +13,12 @@ def p(n, text, published, title="Tawila market bombing"):
     return Passage(text=text, doc_id=f"d{n}", chunk_id=f"d{n}:0", title=title, published=published)
 
 
-NEWEST = p(1, "Stalls were rebuilt. The final death toll stands at 63, after two people died of their injuries.", "2025-04-01",
-           "One year after the Tawila bombing")
+NEWEST = p(
+    1,
+    "Stalls were rebuilt. The final death toll stands at 63, after two people died of their injuries.",
+    "2025-04-01",
+    "One year after the Tawila bombing",
+)
 RAID = p(2, "Security forces killed nine fighters in a raid, the spokesman said.", "2024-05-20", "Raid in Pashtak")
 OLDER = p(3, "The number of people killed in the Tawila bombing has risen to 57, officials said.", "2024-04-04")
 PASSAGES = [NEWEST, RAID, OLDER]
@@ -54,7 +58,7 @@ def test_chain_answers_a_latest_question_with_the_newest_figure_and_keeps_the_ol
     passages = retriever.retrieve(question).passages
     older = next(n for n, x in enumerate(passages, 1) if x.published == "2024-05-02")
     model = RecordingChatModel.replying(f"The floods killed 12 people [{older}].")
-    answer = AnswerChain(retriever, model).ask(question)
+    answer = build_chain(retriever, model, aliases=retriever.aliases, reports=store.document_text).ask(question)
     assert not answer.abstained
     assert "31" in answer.text and "2024-05-20" in answer.text
     assert answer.text.endswith("Newest report used: 2024-05-20. The model had quoted an earlier report (2024-05-02).")
@@ -65,8 +69,12 @@ def test_chain_answers_a_latest_question_with_the_newest_figure_and_keeps_the_ol
 
 def test_a_title_naming_part_of_the_place_is_the_same_event():
     older = p(5, "Militants attacked the Vorzan Pass post, killing 11 soldiers.", "2024-08-14", "Vorzan Pass attack")
-    newer = p(6, "The death toll among soldiers from the attack rose to 12 last week.", "2024-08-26",
-              "Vorzan crossing reopens after ten-day closure")
+    newer = p(
+        6,
+        "The death toll among soldiers from the attack rose to 12 last week.",
+        "2024-08-26",
+        "Vorzan crossing reopens after ten-day closure",
+    )
     question = "What is the latest number of soldiers killed in the Vorzan Pass attack?"
     found = newer_figure(question, "Eleven soldiers were killed [2].", [Citation(2, older)], [newer, older])
     assert found is not None and "12" in found.sentence

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from qa.aliases import load_aliases
-from qa.lexical import LexicalIndex, tokenize
-from qa.recency import as_of_in, asks_for_latest
-from qa.retrieval import Bounds, Filters, HybridRetriever, _Candidate
+from qa.retrieve.aliases import load_aliases
+from qa.retrieve.dense import Bounds
+from qa.retrieve.hybrid import HybridRetriever, _Candidate
+from qa.retrieve.lexical import LexicalIndex, tokenize
+from qa.retrieve.recency import as_of_in, asks_for_latest
+from qa.types import Filters
 
 ALIASES = load_aliases()
 
@@ -93,8 +95,14 @@ def test_every_alias_of_an_actor_shares_one_token():
 # -- dates in questions ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "question",
-    ["What is the latest toll?", "When did it most recently reopen?", "Who controls the town now?",
-     "What is the current situation?", "How many remain displaced?", "Is the road still closed?"],
+    [
+        "What is the latest toll?",
+        "When did it most recently reopen?",
+        "Who controls the town now?",
+        "What is the current situation?",
+        "How many remain displaced?",
+        "Is the road still closed?",
+    ],
 )
 def test_latest_questions_are_recognised(question):
     assert asks_for_latest(question)
@@ -128,7 +136,7 @@ def test_bounds_take_the_earlier_of_until_and_as_of():
         def records(self):
             return []
 
-    from qa.retrieval import Retriever
+    from qa.retrieve.dense import Retriever
 
     bounds, reason = Retriever(Store()).bounds(Filters(since="2024-01-01", until="2024-06-30", as_of="2024-05-01"))
     assert reason is None and (bounds.since, bounds.until) == (20240101, 20240501)

@@ -1,7 +1,7 @@
 """Real MiniLM + real Chroma: chunking, storing, retrieving the sample report."""
 
-from qa.embeddings import MAX_SEQ_TOKENS, count_tokens, load_embeddings, max_seq_length
-from qa.retrieval import Retriever
+from qa.retrieve.dense import Retriever
+from qa.store.embeddings import MAX_SEQ_TOKENS, count_tokens, load_embeddings, max_seq_length
 
 
 def test_founding_passage_ranks_first(sample_store):

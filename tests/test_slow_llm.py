@@ -11,9 +11,8 @@ import urllib.request
 
 import pytest
 
-from qa.chain import AnswerChain
-from qa.factory import make_chain
-from qa.retrieval import Retriever
+from qa.factory import build_chain, make_chain
+from qa.retrieve.dense import Retriever
 from qa.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def model_path() -> str:
-    from qa.models import resolve_model_path
+    from qa.backends.chat import resolve_model_path
 
     try:
         return resolve_model_path(Settings(_env_file=None))
@@ -47,9 +46,13 @@ def test_real_model_off_topic_abstains(settings, sample_store, model_path):
 
 def test_real_model_itself_refuses_when_passages_lack_the_answer(settings, sample_store, model_path):
     """Even past the relevance gate, the few-shot prompt makes the model decline."""
-    from qa.models import make_chat_model
+    from qa.backends.chat import make_chat_model
 
-    chain = AnswerChain(Retriever(sample_store, top_k=3, min_relevance=-1.0), make_chat_model(settings))
+    chain = build_chain(
+        Retriever(sample_store, top_k=3, min_relevance=-1.0),
+        make_chat_model(settings),
+        reports=sample_store.document_text,
+    )
     answer = chain.ask("What is the population of Lyon?")
     assert answer.abstained, answer.text
 
@@ -66,9 +69,25 @@ def llama_server(model_path, tmp_path_factory):
     port = _free_port()
     log = open(tmp_path_factory.mktemp("server") / "llama-server.log", "w+b")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--model_alias", "qwen-local",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", str(os.cpu_count() or 2)],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            model_path,
+            "--model_alias",
+            "qwen-local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            str(os.cpu_count() or 2),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.time() + 180
@@ -92,7 +111,10 @@ def llama_server(model_path, tmp_path_factory):
 
 def test_openai_compatible_backend_against_a_real_local_server(tmp_path, sample_store, llama_server):
     settings = Settings(
-        data_dir=tmp_path / "data", backend="openai", openai_base_url=llama_server, openai_model="qwen-local",
+        data_dir=tmp_path / "data",
+        backend="openai",
+        openai_base_url=llama_server,
+        openai_model="qwen-local",
         _env_file=None,
     )
     chain = make_chain(settings, sample_store)
@@ -122,8 +144,19 @@ def gold_corpus_chain(tmp_path_factory, model_path):
     settings = Settings(data_dir=tmp_path_factory.mktemp("gold") / "data", _env_file=None)
     store = make_store(settings)
     corpus = ROOT / "eval" / "corpus"
-    run_ingest(settings, store, [str(corpus / n) for n in (
-        "isis-k-taliban.txt", "tawila-bombing-day1.md", "tawila-bombing-update.md", "sabzqala-minibus-bomb.md")])
+    run_ingest(
+        settings,
+        store,
+        [
+            str(corpus / n)
+            for n in (
+                "isis-k-taliban.txt",
+                "tawila-bombing-day1.md",
+                "tawila-bombing-update.md",
+                "sabzqala-minibus-bomb.md",
+            )
+        ],
+    )
     return make_chain(settings, store)
 
 

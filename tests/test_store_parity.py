@@ -3,10 +3,9 @@ server (``chroma run`` started by the fixture on a free loopback port), dense an
 
 from __future__ import annotations
 
-
 import pytest
 
-from qa.retrieval import Filters
+from qa.types import Filters
 from tests.test_hybrid import REPORTS, ingest, write_reports
 
 QUESTIONS = [
@@ -70,7 +69,9 @@ def test_server_mode_keyword_index_follows_a_delete(both_stores, tmp_path):
     from qa.factory import make_retriever
 
     _, (srv_settings, srv_store) = both_stores
-    extra = write_reports(tmp_path / "x", {"x.md": ("Velmora ambush", "2024-06-01", "Wire", "Gunmen ambushed a bus near Velmora.")})
+    extra = write_reports(
+        tmp_path / "x", {"x.md": ("Velmora ambush", "2024-06-01", "Wire", "Gunmen ambushed a bus near Velmora.")}
+    )
     ingest(srv_settings, srv_store, [extra])
     retriever = make_retriever(srv_settings, srv_store)
     found = retriever.retrieve("What happened near Velmora?")

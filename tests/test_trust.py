@@ -4,22 +4,26 @@ import pytest
 
 from ingest.document import Document
 from ingest.service import make_indexer
-from qa.chain import AnswerChain
-from qa.gate import check_question
-from qa.retrieval import Retriever
+from qa.checks.gate import check_question
+from qa.checks.support import Verifier, rebuild, split_sentences
+from qa.factory import build_chain
+from qa.retrieve.dense import Retriever
 from qa.types import Passage
-from qa.verify import Verifier, rebuild, split_sentences
 from tests.fakes import RecordingChatModel
 
 TAWILA = Document(
     text="A suicide bombing at the Qarzai Bazaar in Tawila district killed 57 people on 1 April 2024, "
     "officials said. Islamic State Khorasan Province claimed the attack.",
-    source="tawila.md", title="Tawila bombing toll rises", published="2024-04-04",
+    source="tawila.md",
+    title="Tawila bombing toll rises",
+    published="2024-04-04",
 )
 SABZQALA = Document(
     text="A roadside bomb hit a minibus near Sabzqala on 14 June 2025 and killed nine passengers. "
     "No group claimed the attack.",
-    source="sabzqala.md", title="Minibus bomb near Sabzqala", published="2025-06-15",
+    source="sabzqala.md",
+    title="Minibus bomb near Sabzqala",
+    published="2025-06-15",
 )
 
 
@@ -31,7 +35,9 @@ def two_events(settings, store):
 
 def chain(store, *replies, judge=None):
     model = RecordingChatModel.replying(*replies)
-    return AnswerChain(Retriever(store, top_k=2, min_relevance=0.1), model, judge=judge), model
+    return build_chain(
+        Retriever(store, top_k=2, min_relevance=0.1), model, reports=store.document_text, judge=judge
+    ), model
 
 
 def p(text, n=0, title="t", published=None):
@@ -65,7 +71,7 @@ def test_verifier_still_checks_the_day_of_a_date_in_an_answer():
 
 
 def test_gate_accepts_an_alias_of_the_same_actor():
-    from qa.aliases import load_aliases
+    from qa.retrieve.aliases import load_aliases
 
     passages = [p("Islamic State Khorasan Province claimed the bombing.")]
     assert check_question("Did ISKP claim the bombing?", passages, load_aliases()).allowed
@@ -118,28 +124,40 @@ def test_judge_not_asked_when_passage_covers_the_question():
         raise AssertionError("the cheap checks were decisive")
 
     passages = [p("The Tawila bombing killed 57 people.", 1)]
-    checks = Verifier(judge=judge).check("How many people were killed in the Tawila bombing?", "57 people were killed [1].", passages)
+    checks = Verifier(judge=judge).check(
+        "How many people were killed in the Tawila bombing?", "57 people were killed [1].", passages
+    )
     assert checks[0].status == "supported"
 
 
 def test_split_sentences_keeps_trailing_markers():
-    assert split_sentences("Founded in 2015. [1] It grew. [2][3] Done") == ["Founded in 2015. [1]", "It grew. [2][3]", "Done"]
+    assert split_sentences("Founded in 2015. [1] It grew. [2][3] Done") == [
+        "Founded in 2015. [1]",
+        "It grew. [2][3]",
+        "Done",
+    ]
 
 
 def test_a_figure_written_as_a_word_matches_its_digits():
     passages = [p("Security forces killed nine fighters and arrested 14 others in Pashtak.", 1)]
-    checks = Verifier().check("How many were arrested in Pashtak?", "Fourteen people were arrested in Pashtak [1].", passages)
+    checks = Verifier().check(
+        "How many were arrested in Pashtak?", "Fourteen people were arrested in Pashtak [1].", passages
+    )
     assert checks[0].status == "supported"
     checks = Verifier().check("How many were killed in Pashtak?", "Nine fighters were killed in Pashtak [1].", passages)
     assert checks[0].status == "supported"
-    checks = Verifier().check("How many were killed in Pashtak?", "Twelve fighters were killed in Pashtak [1].", passages)
+    checks = Verifier().check(
+        "How many were killed in Pashtak?", "Twelve fighters were killed in Pashtak [1].", passages
+    )
     assert checks[0].status == "unsupported" and "12" in checks[0].missing
 
 
 def test_the_question_topic_may_be_named_elsewhere_in_the_same_report_only():
     bazaar = p("The bazaar has been rebuilt. It reopened on 20 November 2024.", 1)
-    reports = {"d1": "A year ago a bomber walked into the Qarzai Bazaar in Tawila.\nThe bazaar has been rebuilt.",
-               "d2": "The Qarzai Bazaar bombing in Tawila killed 57."}
+    reports = {
+        "d1": "A year ago a bomber walked into the Qarzai Bazaar in Tawila.\nThe bazaar has been rebuilt.",
+        "d2": "The Qarzai Bazaar bombing in Tawila killed 57.",
+    }
     other = p("The bazaar in Sabzqala reopened on 20 November 2024.", 2)
     question, sentence = "When did the Qarzai Bazaar reopen?", "The Qarzai Bazaar reopened on 20 November 2024 [1]."
     assert Verifier(documents=reports.get).check(question, sentence, [bazaar])[0].kept
@@ -147,7 +165,9 @@ def test_the_question_topic_may_be_named_elsewhere_in_the_same_report_only():
     reports["d2"] = "The bazaar in Sabzqala reopened on 20 November 2024."
     lone = Verifier(documents=reports.get).check(question, sentence.replace("[1]", "[2]"), [bazaar, other])
     assert lone[0].cites == (1,), "the report that names the bazaar is the one cited"
-    claim = Verifier(documents=reports.get).check(question, "Rahim Zadran reopened it on 20 November 2024 [1].", [bazaar])
+    claim = Verifier(documents=reports.get).check(
+        question, "Rahim Zadran reopened it on 20 November 2024 [1].", [bazaar]
+    )
     assert not claim[0].kept, "a name the question did not ask about must be in the passage itself"
 
 

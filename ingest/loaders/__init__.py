@@ -35,9 +35,17 @@ def _markdown(data: bytes, source: str) -> list[Document]:
 
 
 _LOADERS: dict[str, Loader] = {
-    ".txt": load_text, ".md": _markdown, ".markdown": _markdown,
-    ".html": load_html, ".htm": load_html, ".pdf": load_pdf, ".docx": load_docx,
-    ".jsonl": load_jsonl, ".xml": load_feed, ".rss": load_feed, ".atom": load_feed,
+    ".txt": load_text,
+    ".md": _markdown,
+    ".markdown": _markdown,
+    ".html": load_html,
+    ".htm": load_html,
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".jsonl": load_jsonl,
+    ".xml": load_feed,
+    ".rss": load_feed,
+    ".atom": load_feed,
 }
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_LOADERS)
 _FEED_MARKERS = (b"<rss", b"<feed", b"<rdf:rdf")
@@ -62,8 +70,9 @@ def load(source: str, *, fetcher: Fetcher | None = None) -> list[Document]:
         raise
     except Exception as exc:  # the promise above: a loader bug must not crash an ingest run
         logger.exception("unexpected error loading %s", source)
-        raise LoadError(source, f"unexpected error while reading it ({type(exc).__name__}: "
-                                f"{str(exc)[:200]}); please report this") from exc
+        raise LoadError(
+            source, f"unexpected error while reading it ({type(exc).__name__}: {str(exc)[:200]}); please report this"
+        ) from exc
 
 
 def _load_file(path: str) -> list[Document]:
@@ -76,8 +85,9 @@ def _load_file(path: str) -> list[Document]:
     loader = _LOADERS.get(extension)
     if loader is None:
         shown = f"'{extension}'" if extension else "(no extension)"
-        raise SkippedInput(path, f"unsupported file type {shown} (supported: "
-                                 f"{', '.join(sorted(SUPPORTED_EXTENSIONS))})")
+        raise SkippedInput(
+            path, f"unsupported file type {shown} (supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))})"
+        )
     return loader(_read(path), path)
 
 
@@ -91,8 +101,7 @@ def _read(path: str) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise LoadError(path, f"cannot read it ({exc.strerror or exc}); check its "
-                              "permissions") from exc
+        raise LoadError(path, f"cannot read it ({exc.strerror or exc}); check its permissions") from exc
 
 
 def _load_url(url: str, fetcher: Fetcher) -> list[Document]:
@@ -107,13 +116,12 @@ def _load_url(url: str, fetcher: Fetcher) -> list[Document]:
 
 
 def sniff(fetched: Fetched) -> str:
-    """"pdf", "feed", "text" or "html", from the content type and the leading bytes."""
+    """ "pdf", "feed", "text" or "html", from the content type and the leading bytes."""
     content_type = fetched.content_type.split(";")[0].strip().lower()
     head = fetched.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if "pdf" in content_type or head.startswith(b"%pdf-"):
         return "pdf"
-    if content_type.endswith(("rss+xml", "atom+xml", "rdf+xml")) or \
-            any(marker in head for marker in _FEED_MARKERS):
+    if content_type.endswith(("rss+xml", "atom+xml", "rdf+xml")) or any(marker in head for marker in _FEED_MARKERS):
         return "feed"
     return "text" if content_type == "text/plain" else "html"
 

@@ -93,12 +93,16 @@ def clean_text(text: str) -> tuple[str, int]:
 def check_size(text: str | bytes, source: str) -> None:
     """Refuse text (or raw bytes) over :data:`MAX_TEXT_CHARS` before any expensive processing."""
     if len(text) > MAX_TEXT_CHARS:
-        raise LoadError(source, f"document too large ({len(text):,} characters; the limit is "
-                                f"{MAX_TEXT_CHARS:,}): split it into smaller files")
+        raise LoadError(
+            source,
+            f"document too large ({len(text):,} characters; the limit is "
+            f"{MAX_TEXT_CHARS:,}): split it into smaller files",
+        )
 
 
-def make_document(text: str, source: str, *, dropped: int = 0,
-                  pages: tuple[PageSpan, ...] = (), **fields: Any) -> Document:
+def make_document(
+    text: str, source: str, *, dropped: int = 0, pages: tuple[PageSpan, ...] = (), **fields: Any
+) -> Document:
     """A Document from already-cleaned text, refusing empty or unreadable text."""
     check_size(text, source)
     if not text.strip():
@@ -106,8 +110,7 @@ def make_document(text: str, source: str, *, dropped: int = 0,
         raise LoadError(source, reason)
     metadata = dict(fields.pop("metadata", None) or {})
     if dropped:
-        logger.warning("%s: dropped %d run(s) of >%d characters without spaces (not prose)",
-                       source, dropped, MAX_RUN)
+        logger.warning("%s: dropped %d run(s) of >%d characters without spaces (not prose)", source, dropped, MAX_RUN)
         metadata["dropped_runs"] = dropped
     return Document(text=text, source=source, pages=pages, metadata=metadata, **fields)
 

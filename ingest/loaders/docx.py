@@ -30,8 +30,17 @@ def load_docx(data: bytes, source: str, *, url: str | None = None) -> list[Docum
     metadata: dict[str, Any] = {"format": "docx"}
     if props.get("created"):
         metadata["created"] = props["created"]
-    return [make_document(text, source, dropped=dropped, url=url, title=props.get("title"),
-                          author=props.get("author"), metadata=metadata)]
+    return [
+        make_document(
+            text,
+            source,
+            dropped=dropped,
+            url=url,
+            title=props.get("title"),
+            author=props.get("author"),
+            metadata=metadata,
+        )
+    ]
 
 
 def _properties(document: Any, source: str) -> dict[str, str | None]:
@@ -39,8 +48,7 @@ def _properties(document: Any, source: str) -> dict[str, str | None]:
     try:
         props = document.core_properties
         created = props.created.date().isoformat() if props.created else None
-        return {"title": text_field(props.title), "author": text_field(props.author),
-                "created": created}
+        return {"title": text_field(props.title), "author": text_field(props.author), "created": created}
     except Exception as exc:
         logger.warning("%s: unreadable document properties (%s); ignored", source, exc)
         return {}
@@ -51,15 +59,15 @@ def _open(data: bytes, source: str) -> Any:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_FILE_BYTES:
-            raise LoadError(source, f"DOCX unpacks to {unpacked:,} bytes (limit "
-                                    f"{MAX_FILE_BYTES:,}): a zip bomb? not read")
+            raise LoadError(
+                source, f"DOCX unpacks to {unpacked:,} bytes (limit {MAX_FILE_BYTES:,}): a zip bomb? not read"
+            )
         return docx.Document(io.BytesIO(data))
     except LoadError:
         raise
     except Exception as exc:  # zipfile, lxml and python-docx raise many types on broken files
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise LoadError(source, f"not a readable DOCX: {reason}; re-save it from Word or "
-                                "LibreOffice") from exc
+        raise LoadError(source, f"not a readable DOCX: {reason}; re-save it from Word or LibreOffice") from exc
 
 
 def _blocks(container: Any) -> list[str]:

@@ -15,8 +15,7 @@ import feedparser
 from ingest.dates import normalize_published, to_iso_date
 from ingest.document import Document
 from ingest.errors import LoadError
-from ingest.loaders.clean import (check_size, clean_text, make_document, text_field,
-                                  url_field)
+from ingest.loaders.clean import check_size, clean_text, make_document, text_field, url_field
 from ingest.loaders.html import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -40,8 +39,7 @@ def load_feed(data: bytes, source: str, *, url: str | None = None) -> list[Docum
 def _parse(data: bytes, source: str) -> Any:
     try:
         # A stream, never bytes/str: feedparser opens a string that looks like a path or URL.
-        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False,
-                                  resolve_relative_uris=False)
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser's own bugs on malformed bytes (UnicodeDecodeError, ...)
         raise _not_a_feed(source, exc) from exc
     if not parsed.get("version") and not parsed.entries:
@@ -55,8 +53,7 @@ def _not_a_feed(source: str, problem: object) -> LoadError:
     return LoadError(source, f"not an RSS/Atom feed ({reason}); .xml files must be feeds")
 
 
-def _entry_document(entry: Any, source: str, number: int,
-                    feed_title: str | None) -> Document | None:
+def _entry_document(entry: Any, source: str, number: int, feed_title: str | None) -> Document | None:
     where = f"{source}#{number}"
     text, dropped = clean_text(html_to_text(_entry_html(entry)))
     if not text:
@@ -66,10 +63,16 @@ def _entry_document(entry: Any, source: str, number: int,
     metadata = {"format": "feed", "entry": number, "feed": source}
     if feed_title:
         metadata["feed_title"] = feed_title
-    return make_document(text, link or where, dropped=dropped, url=link,
-                         title=text_field(entry.get("title")),
-                         author=text_field(entry.get("author")),
-                         published=_entry_date(entry, where), metadata=metadata)
+    return make_document(
+        text,
+        link or where,
+        dropped=dropped,
+        url=link,
+        title=text_field(entry.get("title")),
+        author=text_field(entry.get("author")),
+        published=_entry_date(entry, where),
+        metadata=metadata,
+    )
 
 
 def _entry_link(entry: Any) -> str | None:

@@ -15,8 +15,29 @@ from ingest.loaders.clean import check_size, clean_text, make_document, text_fie
 
 logger = logging.getLogger(__name__)
 
-_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-                         "tr", "table", "blockquote", "pre", "section", "article", "hr"})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "hr",
+    }
+)
 _SPACES = re.compile(r"\s+")
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
 
@@ -27,26 +48,41 @@ def load_html(data: bytes, source: str, *, url: str | None = None) -> list[Docum
     extracted = _extract(data, source, url)
     text, dropped = clean_text((extracted.text if extracted else None) or "")
     if not text:
-        raise LoadError(source, "no readable text in the HTML (a page that needs JavaScript, "
-                                "or only navigation?); save the article text as .txt instead")
+        raise LoadError(
+            source,
+            "no readable text in the HTML (a page that needs JavaScript, "
+            "or only navigation?); save the article text as .txt instead",
+        )
     metadata = {"format": "html"}
     if text_field(extracted.sitename):
         metadata["site_name"] = text_field(extracted.sitename)
-    return [make_document(text, source, dropped=dropped, title=text_field(extracted.title),
-                          author=text_field(extracted.author), url=url,
-                          published=normalize_published(extracted.date, source),
-                          metadata=metadata)]
+    return [
+        make_document(
+            text,
+            source,
+            dropped=dropped,
+            title=text_field(extracted.title),
+            author=text_field(extracted.author),
+            url=url,
+            published=normalize_published(extracted.date, source),
+            metadata=metadata,
+        )
+    ]
 
 
 def _extract(data: bytes, source: str, url: str | None) -> Any:
     """trafilatura's main-text extraction, with dates from the page's metadata only."""
     trafilatura = _trafilatura(source)
-    date_params = {"original_date": True, "extensive_search": False,
-                   "max_date": date.today().isoformat()}
+    date_params = {"original_date": True, "extensive_search": False, "max_date": date.today().isoformat()}
     try:
-        return trafilatura.bare_extraction(data, url=url, with_metadata=True,
-                                           include_comments=False, include_tables=True,
-                                           date_extraction_params=date_params)
+        return trafilatura.bare_extraction(
+            data,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=date_params,
+        )
     except RecursionError as exc:
         raise LoadError(source, "HTML nested too deeply to parse; is it a real page?") from exc
 
@@ -56,8 +92,9 @@ def _trafilatura(source: str) -> Any:
     try:
         import trafilatura
     except ImportError as exc:
-        raise LoadError(source, f"HTML support is not available ({exc}); install it with "
-                                "`pip install trafilatura lxml_html_clean`") from exc
+        raise LoadError(
+            source, f"HTML support is not available ({exc}); install it with `pip install trafilatura lxml_html_clean`"
+        ) from exc
     return trafilatura
 
 

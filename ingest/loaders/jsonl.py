@@ -14,8 +14,15 @@ from typing import Any
 from ingest.dates import normalize_published
 from ingest.document import Document
 from ingest.errors import LoadError
-from ingest.loaders.clean import (check_size, clean_text, decode_bytes, make_document,
-                                  plain_metadata, text_field, url_field)
+from ingest.loaders.clean import (
+    check_size,
+    clean_text,
+    decode_bytes,
+    make_document,
+    plain_metadata,
+    text_field,
+    url_field,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +33,9 @@ def load_jsonl(data: bytes, source: str, *, url: str | None = None) -> list[Docu
     """One Document per non-blank line; a line's ``source``/``url`` names it, else ``path#n``."""
     text, _ = decode_bytes(data)
     check_size(text, source)
-    documents = [_line_document(line, source, number)
-                 for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    documents = [
+        _line_document(line, source, number) for number, line in enumerate(text.splitlines(), start=1) if line.strip()
+    ]
     if not documents:
         raise LoadError(source, "empty document")
     return documents
@@ -44,22 +52,25 @@ def _line_document(line: str, source: str, number: int) -> Document:
     if published is None or published == "":
         published = record.get("date")
     extra = plain_metadata({k: v for k, v in record.items() if k not in _KNOWN_KEYS})
-    return make_document(body, text_field(record.get("source")) or own_url or where,
-                         dropped=dropped, url=own_url, title=text_field(record.get("title")),
-                         author=text_field(record.get("author")),
-                         published=normalize_published(published, where),
-                         metadata={"format": "jsonl", "line": number, **extra})
+    return make_document(
+        body,
+        text_field(record.get("source")) or own_url or where,
+        dropped=dropped,
+        url=own_url,
+        title=text_field(record.get("title")),
+        author=text_field(record.get("author")),
+        published=normalize_published(published, where),
+        metadata={"format": "jsonl", "line": number, **extra},
+    )
 
 
 def _parse_line(line: str, source: str, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except (ValueError, RecursionError) as exc:
-        raise LoadError(source, f"line {number} is not valid JSON ({exc}); fix or remove the "
-                                "line") from exc
+        raise LoadError(source, f"line {number} is not valid JSON ({exc}); fix or remove the line") from exc
     if not isinstance(record, dict):
-        raise LoadError(source, f"line {number} is not a JSON object; each line must be "
-                                '{"text": ...}')
+        raise LoadError(source, f'line {number} is not a JSON object; each line must be {{"text": ...}}')
     if not isinstance(record.get("text"), str):
-        raise LoadError(source, f"line {number} has no \"text\" string; each line needs one")
+        raise LoadError(source, f'line {number} has no "text" string; each line needs one')
     return record

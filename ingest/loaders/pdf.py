@@ -28,14 +28,23 @@ def load_pdf(data: bytes, source: str, *, url: str | None = None) -> list[Docume
     reader = _open(data, source)
     text, pages, dropped = _page_texts(reader, source)
     if not text:
-        raise LoadError(source, "no extractable text — a scanned PDF? run OCR first "
-                                "(e.g. ocrmypdf) and ingest the result")
+        raise LoadError(
+            source, "no extractable text — a scanned PDF? run OCR first (e.g. ocrmypdf) and ingest the result"
+        )
     info = _info(reader)
-    return [make_document(text, source, dropped=dropped, pages=pages, url=url,
-                          title=text_field(info.get("/Title")),
-                          author=text_field(info.get("/Author")),
-                          published=normalize_published(info.get("/CreationDate"), source),
-                          metadata={"format": "pdf", "page_count": len(reader.pages)})]
+    return [
+        make_document(
+            text,
+            source,
+            dropped=dropped,
+            pages=pages,
+            url=url,
+            title=text_field(info.get("/Title")),
+            author=text_field(info.get("/Author")),
+            published=normalize_published(info.get("/CreationDate"), source),
+            metadata={"format": "pdf", "page_count": len(reader.pages)},
+        )
+    ]
 
 
 def _open(data: bytes, source: str) -> PdfReader:
@@ -47,8 +56,7 @@ def _open(data: bytes, source: str) -> PdfReader:
             raise FileNotDecryptedError("password required")
         len(reader.pages)
     except (FileNotDecryptedError, DependencyError) as exc:
-        raise LoadError(source, f"encrypted PDF: {exc}; decrypt it first "
-                                "(e.g. qpdf --decrypt in.pdf out.pdf)") from exc
+        raise LoadError(source, f"encrypted PDF: {exc}; decrypt it first (e.g. qpdf --decrypt in.pdf out.pdf)") from exc
     except LoadError:
         raise
     except Exception as exc:  # pypdf raises many types on broken input

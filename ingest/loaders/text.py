@@ -24,14 +24,20 @@ import yaml
 from ingest.dates import normalize_published
 from ingest.document import Document
 from ingest.errors import LoadError
-from ingest.loaders.clean import (check_size, clean_text, decode_bytes, looks_binary,
-                                  make_document, plain_metadata, text_field,
-                                  url_field)
+from ingest.loaders.clean import (
+    check_size,
+    clean_text,
+    decode_bytes,
+    looks_binary,
+    make_document,
+    plain_metadata,
+    text_field,
+    url_field,
+)
 
 logger = logging.getLogger(__name__)
 
-HEADER_KEYS = frozenset({"title", "published", "date", "source", "url", "author", "language",
-                         "tags"})
+HEADER_KEYS = frozenset({"title", "published", "date", "source", "url", "author", "language", "tags"})
 _HEADER_LINE = re.compile(r"^(%s)[ \t]*:[ \t]*(\S.{0,300})$" % "|".join(HEADER_KEYS), re.IGNORECASE)
 _FRONT_KEY = re.compile(r"^[A-Za-z_][\w -]*:(\s|$)")
 _FENCE_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -71,8 +77,10 @@ def _front_matter(text: str, source: str) -> tuple[dict[str, Any], str] | None:
         return None
     close = _FENCE_CLOSE.search(rest, 0, _MAX_FRONT_MATTER)
     if close is None:
-        raise LoadError(source, "broken front matter: opened with '---' but never closed; "
-                                "add a closing '---' line or remove the block")
+        raise LoadError(
+            source,
+            "broken front matter: opened with '---' but never closed; add a closing '---' line or remove the block",
+        )
     values = _parse_yaml(rest[: close.start()], source)
     return values, rest[close.end() :]
 
@@ -92,11 +100,13 @@ def _parse_yaml(block: str, source: str) -> dict[str, Any]:
         values = yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 (a SafeLoader)
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         problem = " ".join(str(exc).split())[:200]
-        raise LoadError(source, f"broken front matter ({problem}); fix the YAML between "
-                                "the '---' lines or remove it") from exc
+        raise LoadError(
+            source, f"broken front matter ({problem}); fix the YAML between the '---' lines or remove it"
+        ) from exc
     if not isinstance(values, dict):
-        raise LoadError(source, "broken front matter: expected 'key: value' lines between the "
-                                "'---' lines; fix or remove the block")
+        raise LoadError(
+            source, "broken front matter: expected 'key: value' lines between the '---' lines; fix or remove the block"
+        )
     return {str(key).lower(): value for key, value in values.items()}
 
 
@@ -108,7 +118,7 @@ def _header_lines(text: str) -> tuple[dict[str, Any], str]:
         if not match or match.group(1).lower() in values:
             return values, "\n".join(lines[index:])
         values[match.group(1).lower()] = match.group(2).strip()
-    return values, "\n".join(lines[len(values):])
+    return values, "\n".join(lines[len(values) :])
 
 
 def _document_fields(values: dict[str, Any], source: str) -> dict[str, Any]:
@@ -116,12 +126,15 @@ def _document_fields(values: dict[str, Any], source: str) -> dict[str, Any]:
     values = dict(values)
     published = values.pop("published", None)
     date = values.pop("date", None)
-    metadata = plain_metadata({k: v for k, v in values.items()
-                               if k not in ("title", "url", "author", "source")})
+    metadata = plain_metadata({k: v for k, v in values.items() if k not in ("title", "url", "author", "source")})
     if text_field(values.get("source")):
         metadata["source_name"] = text_field(values.get("source"))
     if published is None or published == "":
         published = date
-    return {"title": text_field(values.get("title")), "url": url_field(values.get("url")),
-            "author": text_field(values.get("author")),
-            "published": normalize_published(published, source), "metadata": metadata}
+    return {
+        "title": text_field(values.get("title")),
+        "url": url_field(values.get("url")),
+        "author": text_field(values.get("author")),
+        "published": normalize_published(published, source),
+        "metadata": metadata,
+    }

@@ -1,1 +1,1 @@
-"""Chat model backends: the bundled local GGUF (llama.cpp, in-process) or an OpenAI-compatible server."""
+"""Chat models: the bundled local GGUF (llama.cpp, in-process) or an OpenAI-compatible server."""

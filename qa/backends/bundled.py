@@ -38,14 +38,6 @@ def part_paths() -> list[Path]:
     return paths
 
 
-def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _verified_marker(target: Path) -> Path:
     return target.with_suffix(".sha256-ok")
 

@@ -21,9 +21,10 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -120,9 +121,7 @@ class PrefixCache:
 
     def _put(self, key: tuple[int, ...], state: bytearray) -> None:
         self._states[key] = state
-        while len(self._states) > self.max_entries or (
-            len(self._states) > 1 and self.size_bytes > self.capacity_bytes
-        ):
+        while len(self._states) > self.max_entries or (len(self._states) > 1 and self.size_bytes > self.capacity_bytes):
             self._states.popitem(last=False)
         if self.size_bytes > self.capacity_bytes:
             self._states.clear()  # one prefix larger than the whole budget: don't keep it
@@ -203,10 +202,6 @@ def loaded_model(path: str | Path, n_ctx: int, n_threads: int) -> LoadedModel:
                 _MODELS.popitem(last=False)
         _MODELS.move_to_end(key)
         return _MODELS[key]
-
-
-def load_llama(path: str, n_ctx: int, n_threads: int) -> Any:
-    return loaded_model(path, n_ctx, n_threads).llama
 
 
 def unload_all() -> None:

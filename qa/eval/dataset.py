@@ -3,7 +3,10 @@
 Each line has ``question`` (required), ``answer`` (a string, a list of acceptable strings, or
 missing/null for "unanswerable: the right output is a refusal"), ``sources`` (file names, paths,
 URLs or doc ids of the supporting documents), and optionally ``id``, ``as_of`` (YYYY-MM-DD),
-``history`` (earlier turns ``[{"role", "content"}]``) and ``type``.
+``history`` (earlier turns ``[{"role", "content"}]``) and ``type``; the real sets add ``split``
+(``dev`` or ``test``, fixed by story), ``story``, ``leave_out`` (documents the eval removes from the
+store for this question: a near miss whose answering report is gone while its story stays) and
+``chain`` (the reports of an update chain, oldest first). Other keys (``evidence``) are ignored.
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ class GoldQuestion:
     as_of: str | None = None
     history: tuple[tuple[str, str], ...] = ()
     type: str = UNTYPED
+    split: str | None = None
+    story: str | None = None
+    leave_out: tuple[str, ...] = ()
+    chain: tuple[str, ...] = ()
 
     @property
     def unanswerable(self) -> bool:
@@ -41,8 +48,9 @@ class DatasetError(ConflictQAError):
     """A line of the question file cannot be used; the message names the file and line."""
 
 
-def load_questions(path: Path, limit: int | None = None) -> list[GoldQuestion]:
-    """Read ``path`` (JSON lines; blank lines skipped), keeping the first ``limit`` questions."""
+def load_questions(path: Path, limit: int | None = None, split: str | None = None) -> list[GoldQuestion]:
+    """Read ``path`` (JSON lines; blank lines skipped), keeping the questions of ``split`` (all
+    when None), then the first ``limit`` of them."""
     if limit is not None and limit < 1:
         raise DatasetError(f"--limit must be at least 1, got {limit}.")
     try:
@@ -54,6 +62,12 @@ def load_questions(path: Path, limit: int | None = None) -> list[GoldQuestion]:
         if line.strip():
             questions.append(_parse_line(line, f"{path}:{lineno}", default_id=f"q{lineno}"))
     _check_unique_ids(questions, path)
+    if split is not None:
+        if split not in SPLITS:
+            raise DatasetError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}.")
+        questions = [q for q in questions if q.split == split]
+        if not questions:
+            raise DatasetError(f"{path} holds no question of the {split!r} split.")
     if not questions:
         raise DatasetError(f"{path} holds no questions: write one JSON object per line with a 'question'.")
     return questions[:limit] if limit else questions
@@ -77,7 +91,22 @@ def _parse_line(line: str, where: str, default_id: str) -> GoldQuestion:
         as_of=_as_of(raw.get("as_of"), where),
         history=_history(raw.get("history"), where),
         type=str(raw.get("type") or UNTYPED),
+        split=_split(raw.get("split"), where),
+        story=str(raw["story"]) if raw.get("story") else None,
+        leave_out=_strings(raw.get("leave_out"), "leave_out", where),
+        chain=_strings(raw.get("chain"), "chain", where),
     )
+
+
+SPLITS = ("dev", "test")
+
+
+def _split(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if value not in SPLITS:
+        raise DatasetError(f"{where}: 'split' must be one of {', '.join(SPLITS)}, got {value!r}.")
+    return value
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -92,7 +121,7 @@ def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
 
 
 def _as_of(value: Any, where: str) -> str | None:
-    from qa.retrieval import parse_date
+    from qa.text.dates import parse_date
 
     if value is None:
         return None
@@ -109,7 +138,7 @@ def _history(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     for turn in value if isinstance(value, list) else [value]:
         if not isinstance(turn, dict) or turn.get("role") not in ROLES or not isinstance(turn.get("content"), str):
             raise DatasetError(
-                f"{where}: 'history' must be a list of {{\"role\": \"user\"|\"assistant\", \"content\": ...}}, got {turn!r}."
+                f'{where}: \'history\' must be a list of {{"role": "user"|"assistant", "content": ...}}, got {turn!r}.'
             )
         turns.append((turn["role"], turn["content"]))
     return tuple(turns)

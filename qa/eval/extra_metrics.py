@@ -7,14 +7,7 @@ import re
 from collections.abc import Sequence
 
 from qa.eval.metrics import matches_source
-
-# [1]  [1, 2]  [1-3]: the markers the chain keeps in an answer.
-_MARKERS = re.compile(r"\s*\[\d{1,3}(?:\s*(?:,|-|–)\s*\d{1,3})*\]")
-
-
-def strip_markers(text: str) -> str:
-    """The answer without its ``[n]`` markers, so "Hanafi [1]." scores like "Hanafi."."""
-    return _MARKERS.sub("", text).strip()
+from qa.text.markers import strip_markers  # noqa: F401  (re-exported for scoring and the judge)
 
 
 def gold_ref_for(refs: Sequence[str], *, doc_id: str, source: str | None, url: str | None) -> str | None:

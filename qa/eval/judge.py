@@ -8,8 +8,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
+from qa.answer.prompts import load_text, prompt_hash
 from qa.eval.extra_metrics import judge_verdict, strip_markers
-from qa.prompts import load_text, prompt_hash
 
 
 class Judge:

@@ -23,14 +23,13 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from pathlib import PurePosixPath
 
-from qa.terms import normalize_number, numbers_in
+from qa.text.markers import MARKER
+from qa.text.sentences import split_sentences
+from qa.text.terms import normalize_number, numbers_in
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation)
-_MARKER = r"\[\d+(?:\s*,\s*\d+)*\]"
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_LEADING_MARKERS = re.compile(rf"^(?:{_MARKER}\s*)+")
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -82,6 +81,36 @@ def _contains(text: str, gold: str) -> bool:
 def contains_gold(prediction: str, golds: str | Sequence[str]) -> float:
     """1.0 if any normalised gold string occurs (as whole tokens) in the normalised prediction."""
     return float(any(_contains(prediction, g) for g in _as_list(golds)))
+
+
+def _tokens(text: str) -> list[str]:
+    """Normalised tokens with figures by value ("12,000" and "12000" are one token)."""
+    return [normalize_number(t) if _FIGURE.fullmatch(t) else t for t in normalize_answer(text.replace(",", "")).split()]
+
+
+def lenient_match(prediction: str, golds: str | Sequence[str], *, fuzzy: int = 90) -> float:
+    """``contains``, or a right answer in other words:
+
+    - every token of a gold string occurs in the prediction, in any order ("Finland and Sweden"
+      for "Sweden and Finland"; figures by value, "12000" for "12,000");
+    - or a gold string of 5+ characters matches a span of the prediction with rapidfuzz's
+      ``partial_ratio`` >= ``fuzzy`` (spelling, possessives, plurals: "Japanese" for "Japan" is
+      already ``contains``; "Zhukovskyy's" for "Zhukovskyy").
+    """
+    from rapidfuzz import fuzz
+
+    if contains_gold(prediction, golds):
+        return 1.0
+    pred_tokens = set(_tokens(prediction)) | numbers_in(prediction)
+    pred_norm = normalize_answer(prediction)
+    for gold in _as_list(golds):
+        tokens = _tokens(gold)
+        if tokens and all(t in pred_tokens for t in tokens):
+            return 1.0
+        g = normalize_answer(gold)
+        if len(g) >= 5 and fuzz.partial_ratio(g, pred_norm) >= fuzzy:
+            return 1.0
+    return 0.0
 
 
 def answer_in_context(passage_texts: Sequence[str], golds: str | Sequence[str], k: int) -> float:
@@ -161,15 +190,12 @@ def citation_recall(cited_keys: Sequence[Hashable], gold: set) -> float | None:
 
 
 def _sentences_cited(answer_text: str) -> list[bool]:
-    cited: list[bool] = []
-    for piece in _SENTENCE_END.split(answer_text.strip()):
-        leading = _LEADING_MARKERS.match(piece)
-        if leading and cited:  # "... in 2015. [1]" -> the marker belongs to the previous sentence
-            cited[-1] = True
-            piece = piece[leading.end():]
-        if re.search(r"\w", piece):  # skip leftovers such as a lone "." after a marker
-            cited.append(re.search(_MARKER, piece) is not None)
-    return cited
+    # Markers right after a full stop stay with the sentence they follow (qa.text.sentences).
+    return [
+        MARKER.search(piece) is not None
+        for piece in split_sentences(answer_text.strip())
+        if re.search(r"\w", MARKER.sub("", piece))
+    ]
 
 
 def cited_sentence_share(answer_text: str) -> float | None:

@@ -40,8 +40,13 @@ def plot_hits_curve(report: EvalReport, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(list(HITS_KS), [v if v is not None else float("nan") for v in values], marker="o")
     ax.axvline(report.config.get("top_k", 4), color="grey", linestyle=":", label="top_k")
-    ax.set(xlabel="k (documents)", ylabel="Hits@k", ylim=(0, 1.02), xticks=list(HITS_KS),
-           title=f"Hits@k over {report.aggregates.get('n_answerable', '?')} questions with gold sources")
+    ax.set(
+        xlabel="k (documents)",
+        ylabel="Hits@k",
+        ylim=(0, 1.02),
+        xticks=list(HITS_KS),
+        title=f"Hits@k over {report.aggregates.get('n_answerable', '?')} questions with gold sources",
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     return _save(fig, path)
@@ -70,8 +75,11 @@ def plot_by_type(report: EvalReport, path: Path) -> Path:
         values = [report.by_type[t].get(metric) for t in types]
         xs = [x + i * width for x in range(len(types))]
         ax.bar(xs, [v if v is not None else 0.0 for v in values], width, label=metric)
-    ax.set_xticks([x + width * (len(metrics) - 1) / 2 for x in range(len(types))],
-                  [f"{t}\n(n={report.by_type[t]['n']})" for t in types], fontsize=8)
+    ax.set_xticks(
+        [x + width * (len(metrics) - 1) / 2 for x in range(len(types))],
+        [f"{t}\n(n={report.by_type[t]['n']})" for t in types],
+        fontsize=8,
+    )
     ax.set(ylim=(0, 1.02), ylabel="share", title="By question type")
     ax.legend(loc="upper right")
     return _save(fig, path)
@@ -94,12 +102,30 @@ def plot_refusal_tradeoff(report: EvalReport, path: Path) -> Path:
         ax.axvline(bar, color="grey", linestyle=":", label=f"operating point ({bar})")
     final = report.aggregates
     if final.get("refusal_recall") is not None:
-        ax.scatter([bar], [final["refusal_recall"]], color="tab:blue", marker="*", s=120, zorder=3,
-                   label="whole pipeline: refusal recall")
-        ax.scatter([bar], [final.get("false_refusal_rate") or 0.0], color="tab:red", marker="*", s=120, zorder=3,
-                   label="whole pipeline: false refusals")
-    ax.set(xlabel="relevance bar (cosine similarity)", ylabel="share", ylim=(-0.02, 1.02),
-           title="Refusal trade-off of the gate before generation")
+        ax.scatter(
+            [bar],
+            [final["refusal_recall"]],
+            color="tab:blue",
+            marker="*",
+            s=120,
+            zorder=3,
+            label="whole pipeline: refusal recall",
+        )
+        ax.scatter(
+            [bar],
+            [final.get("false_refusal_rate") or 0.0],
+            color="tab:red",
+            marker="*",
+            s=120,
+            zorder=3,
+            label="whole pipeline: false refusals",
+        )
+    ax.set(
+        xlabel="relevance bar (cosine similarity)",
+        ylabel="share",
+        ylim=(-0.02, 1.02),
+        title="Refusal trade-off of the gate before generation",
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6, loc="center right")
     return _save(fig, path)

@@ -48,6 +48,25 @@ def load_aggregates(path: Path) -> dict[str, Any]:
         ) from exc
 
 
+def answer_changes(path: Path, report: EvalReport) -> tuple[int, list[str]]:
+    """``(questions answered the same, ids of those whose answer or refusal changed)`` against the
+    questions of an earlier ``report.json`` that this run also asked."""
+    try:
+        old = {q["id"]: q.get("answer") for q in json.loads(Path(path).read_text(encoding="utf-8"))["questions"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, []
+    same, changed = 0, []
+    for r in report.rows:
+        if r.gold.id not in old or r.answer is None:
+            continue
+        before = old[r.gold.id] or {}
+        if (before.get("text"), before.get("abstained")) == (r.answer.text, r.answer.abstained):
+            same += 1
+        else:
+            changed.append(r.gold.id)
+    return same, changed
+
+
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Delta]:
     """One delta per numeric aggregate present in either report, headline metrics first."""
     keys = list(SUMMARY_KEYS) + sorted((set(old) | set(new)) - set(SUMMARY_KEYS))
@@ -80,8 +99,15 @@ def fmt_delta(change: float | None) -> str:
 
 
 def render_markdown(report: EvalReport, plots: list[Path], deltas: list[Delta] | None = None) -> str:
-    parts = [_header(report), _aggregates_table(report.aggregates), _latency_table(report.aggregates),
-             _by_type_table(report.by_type), _plots_section(plots), _worst_section(report)]
+    parts = [
+        _header(report),
+        _aggregates_table(report.aggregates),
+        _latency_table(report.aggregates),
+        _by_type_table(report.by_type),
+        _by_stage_table(report.by_stage),
+        _plots_section(plots),
+        _worst_section(report),
+    ]
     if deltas is not None:
         parts.append(_deltas_section(deltas))
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -122,6 +148,19 @@ def _by_type_table(by_type: dict[str, dict[str, Any]]) -> str:
     return f"## By question type\n\n| type | {' | '.join(cols)} |\n|---|{'---|' * len(cols)}\n{body}"
 
 
+def _by_stage_table(by_stage: dict[str, dict[str, Any]]) -> str:
+    if not by_stage:
+        return ""
+    body = "\n".join(
+        f"| {name} | {v['refusals']} | {v['right']} | {v['wrong']} | {fmt(v['precision'])} |"
+        for name, v in by_stage.items()
+    )
+    return (
+        "## Refusals by stage\n\nWhich stage refused: right = the question has no answer in the store, "
+        f"wrong = it had one.\n\n| stage | refusals | right | wrong | precision |\n|---|---|---|---|---|\n{body}"
+    )
+
+
 def _plots_section(plots: list[Path]) -> str:
     return "\n\n".join(["## Plots", *(f"![{p.stem}]({p.name})" for p in plots)]) if plots else ""
 
@@ -130,13 +169,19 @@ def _worst_section(report: EvalReport) -> str:
     worst = worst_questions(report.rows)
     if not worst:
         return "## Worst questions\n\nNone: every question was answered right and its gold document ranked first."
-    lines = ["## Worst questions", "", "| id | type | problem | question | gold | answer | top documents |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Worst questions",
+        "",
+        "| id | type | problem | question | gold | answer | top documents |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in worst:
         answer = "" if r.answer is None else _cell(r.answer.text, 120)
         gold = _cell(" / ".join(r.gold.answers) or "(refuse)", 60)
         top = ", ".join(("**" + d.name + "**") if d.gold else d.name for d in r.ranked[:3])
-        lines.append(f"| {r.gold.id} | {r.gold.type} | {problem(r)} | {_cell(r.gold.question, 100)} | {gold} | {answer} | {top} |")
+        lines.append(
+            f"| {r.gold.id} | {r.gold.type} | {problem(r)} | {_cell(r.gold.question, 100)} | {gold} | {answer} | {top} |"
+        )
     return "\n".join(lines)
 
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from qa.eval import scoring
 from qa.eval.dataset import GoldQuestion
-from qa.retrieval import Filters, Retriever
 from qa.eval.tradeoff import GateSignal, gate_signal, sweep
+from qa.retrieve.dense import Retriever
 from qa.settings import Settings
-from qa.types import Answer, Passage
+from qa.types import Answer, Filters, Passage
 
 Judge = Callable[[str, Sequence[str], str], "float | None"]
 
@@ -61,11 +61,19 @@ def _answer_json(answer: Answer, refs: Sequence[str]) -> dict[str, Any]:
         "text": answer.text,
         "abstained": answer.abstained,
         "reason": answer.reason,
+        "refused_by": answer.refused_by,
         "rewritten_question": answer.rewritten_question,
         "citations": [
-            {"n": c.n, "doc": scoring.doc_name(c.passage), "gold": not scoring.doc_key(c.passage, refs).startswith("doc:")}
+            {
+                "n": c.n,
+                "doc": scoring.doc_name(c.passage),
+                "gold": not scoring.doc_key(c.passage, refs).startswith("doc:"),
+            }
             for c in answer.citations
         ],
+        # what the model was given, so the checks can be replayed on this run without the model
+        "passages": [{"n": n, **p.to_json()} for n, p in enumerate(answer.passages, start=1)],
+        "sentences": [c.to_json() for c in answer.sentences],
     }
 
 
@@ -77,6 +85,7 @@ class EvalReport:
     rows: list[QuestionResult]
     aggregates: dict[str, Any]
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_stage: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def tradeoff(self) -> list[dict[str, Any]]:
@@ -93,6 +102,7 @@ class EvalReport:
             "config": self.config,
             "aggregates": self.aggregates,
             "by_type": self.by_type,
+            "refusals_by_stage": self.by_stage,
             "refusal_tradeoff": self.tradeoff,
             "questions": [r.to_json() for r in self.rows],
         }
@@ -127,13 +137,13 @@ def run_eval(
             on_question(rows[-1])
     config = describe_run(settings, chain, retrieval_only=retrieval_only, judge=judge, extra=extra_config)
     aggregates = scoring.aggregate(rows, retrieval_only=retrieval_only, top_k=settings.top_k)
-    return EvalReport(config, rows, aggregates, scoring.by_type(rows))
+    return EvalReport(config, rows, aggregates, scoring.by_type(rows), scoring.by_stage(rows))
 
 
 def evaluate_question(
     q: GoldQuestion, retriever: Retriever, chain: Any, *, top_k: int, judge: Judge | None = None
 ) -> QuestionResult:
-    filters = Filters(as_of=q.as_of)
+    filters = Filters(as_of=q.as_of, exclude=q.leave_out)
     answer = chain.ask(q.question, history=list(q.history), filters=filters, top_k=top_k) if chain else None
     query = retrieval_query(q, answer)
     started = time.perf_counter()
@@ -172,11 +182,11 @@ def describe_run(
     settings: Settings, chain: Any, *, retrieval_only: bool, judge: Any = None, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The configuration a report was produced with, so two reports can be told apart."""
-    from qa.chain import answer_prompt
-    from qa.models import describe_model
+    from qa.answer.chain import answer_prompt
+    from qa.backends.chat import describe_model
 
     return {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "retrieval_only": retrieval_only,
         "model": describe_model(settings),
         "prompt_hash": chain.prompt_hash if chain is not None else answer_prompt()[1],

@@ -87,6 +87,13 @@ def answer_scores(q: GoldQuestion, answer: Answer) -> dict[str, float | None]:
         "exact_match": m.exact_match(prediction, q.answers) if answerable else None,
         "f1": m.token_f1(prediction, q.answers) if answerable else None,
         "contains": m.contains_gold(prediction, q.answers) if answerable else None,
+        "lenient": m.lenient_match(prediction, q.answers) if answerable else None,
+        # the gold answer was in the passages the model was given (what "lenient in context" reads)
+        "gold_given": (
+            m.answer_in_context([p.text for p in answer.passages], q.answers, max(1, len(answer.passages)))
+            if answerable and answer.passages
+            else (0.0 if answerable else None)
+        ),
         "citation_precision": m.citation_precision(cited, gold),
         "citation_recall": m.citation_recall(cited, gold),
         "cited_sentence_share": None if answer.abstained else m.cited_sentence_share(answer.text),
@@ -119,6 +126,14 @@ def aggregate(rows: Sequence[Any], *, retrieval_only: bool, top_k: int) -> dict[
         out.update({f"refusal_{k}" if k != "false_refusal_rate" else k: v for k, v in refusal.items()})
         out["accuracy"] = m.mean_or_none(float(s["correct"]) for s in metric_rows)
     out["n_answerable"] = sum(not r.gold.unanswerable for r in rows)
+    if not retrieval_only:
+        given = [r for r in rows if r.scores.get("gold_given") == 1.0]
+        out["lenient_in_context"] = m.mean_or_none(r.scores.get("lenient") for r in given)
+        out["n_gold_given"] = len(given)
+        for kind in ("near_miss", "out_of_corpus"):
+            group = [r for r in rows if r.gold.type == kind]
+            if group:
+                out[f"refusal_recall_{kind}"] = m.mean_or_none(float(r.answer.abstained) for r in group)
     out["top_k"] = top_k
     out.update(latency_percentiles(rows))
     return out
@@ -151,6 +166,21 @@ def by_type(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
         }
         for name, group in sorted(groups.items())
     }
+
+
+def by_stage(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Per refusing stage (relevance bar, gate, model, each check): how many refusals it made, how
+    many were right (the question has no answer in the store) and wrong (it had one)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r.answer is None or not r.answer.abstained:
+            continue
+        stage = out.setdefault(r.answer.refused_by or "unknown", {"refusals": 0, "right": 0, "wrong": 0})
+        stage["refusals"] += 1
+        stage["right" if r.gold.unanswerable else "wrong"] += 1
+    for stage in out.values():
+        stage["precision"] = round(stage["right"] / stage["refusals"], 4)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["refusals"]))
 
 
 def summary(aggregates: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,9 @@ ones it wrongly refuses, without re-running the model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from qa.eval.metrics import refusal_scores
 
@@ -31,7 +32,7 @@ class GateSignal:
 
 
 def gate_signal(question: str, retrieval, aliases=None) -> GateSignal:
-    from qa.gate import check_question
+    from qa.checks.gate import check_question
 
     shown = retrieval.passages or retrieval.consulted
     return GateSignal(retrieval.best_similarity, check_question(question, shown, aliases).allowed)

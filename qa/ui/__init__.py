@@ -1,1 +1,1 @@
-"""The pieces of the Gradio app that are plain Python: conversation state, HTML rendering, handlers."""
+"""The Gradio app: the app itself, conversation state, HTML rendering and the buttons' handlers."""

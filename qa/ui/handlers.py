@@ -18,11 +18,12 @@ from typing import Any
 
 import gradio as gr
 
-from qa.chain import Done, Retrieved, Token
+from qa.answer.chain import Done, Retrieved, Token
 from qa.errors import ConflictQAError
-from qa.retrieval import Filters, parse_date
 from qa.settings import Settings
-from qa.store import DocRecord, ReportStore
+from qa.store.chroma import DocRecord, ReportStore
+from qa.text.dates import parse_date
+from qa.types import Filters
 from qa.ui import render
 from qa.ui.library import render_ingest_results, render_status
 from qa.ui.state import LOADING_MODEL, SEARCHING, WRITING, ChatTurn, history_of
@@ -103,7 +104,7 @@ class Services:
             return self._chain
 
     def describe_model(self) -> str:
-        from qa.models import describe_model
+        from qa.backends.chat import describe_model
 
         model = getattr(self._chain, "chat_model", None) or self._chat_model
         if model is not None and type(model).__name__ != "LlamaCppChat" and not hasattr(model, "openai_api_base"):
@@ -111,7 +112,9 @@ class Services:
         return describe_model(self.settings)
 
 
-def ask_stream(services: Services, question: str, turns: Sequence[ChatTurn], filters: Filters) -> Iterator[list[ChatTurn]]:
+def ask_stream(
+    services: Services, question: str, turns: Sequence[ChatTurn], filters: Filters
+) -> Iterator[list[ChatTurn]]:
     """The conversation after each step: the new turn waiting, its passages, each token, the answer."""
     turn = ChatTurn(question, filters, status=SEARCHING if services.model_loaded else LOADING_MODEL)
     current = [*turns, turn]
@@ -267,7 +270,9 @@ class Handlers:
 
         limit = self.settings.max_upload_mb
         if path.stat().st_size > limit * 1024 * 1024:
-            return Outcome(FAILED, path.name, message=f"larger than the {limit} MB upload limit (CONFLICT_QA_MAX_UPLOAD_MB)")
+            return Outcome(
+                FAILED, path.name, message=f"larger than the {limit} MB upload limit (CONFLICT_QA_MAX_UPLOAD_MB)"
+            )
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         target = self.uploads_dir / path.name
         if path.resolve() != target.resolve():
@@ -334,9 +339,10 @@ def _check_url(line: str):
 
     if render.safe_url(line):
         return line
-    return Outcome(FAILED, line, message="not an http(s) URL: paste web addresses here, upload files with the file picker")
+    return Outcome(
+        FAILED, line, message="not an http(s) URL: paste web addresses here, upload files with the file picker"
+    )
 
 
 def _name(item) -> str:
     return Path(item).name if isinstance(item, str) and "://" not in item else getattr(item, "source", item)
-

@@ -10,30 +10,24 @@ output never contains a newline, so the Chatbot's Markdown parser sees one raw H
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from qa.chain import NOT_COVERED
-from qa.citations import MARKER
+from qa.answer.chain import NOT_COVERED
+from qa.text.markers import MARKER, markers_of, strip_markers
+from qa.text.sentences import sentence_spans, split_sentences
+from qa.text.words import content_words
 from qa.types import Passage
 from qa.ui.state import ChatTurn
-from qa.verify import strip_markers
 
 # HTML's own characters, then Markdown / template / LaTeX syntax, as entities (they read the same).
 _ENTITIES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
     | {c: f"&#{ord(c)};" for c in "*_`[](){}#!|~\\$"}
 )
-_SENTENCE = re.compile(r"\S.*?(?:[.!?]+[\"'”’)\]]*(?=\s|$)|$)", re.S)
-_ANSWER_SPLIT = re.compile(r"(?<=[.!?])\s+(?!\[)")
-_WORD = re.compile(r"[^\W_]+")
-_STOP = frozenset(
-    "the a an and or but of in on at to for from by with as is are was were be been being has have had "
-    "it its this that these those there their they them he she his her we our you your not no than then "
-    "which who whom what when where why how also after before over under into about said says per".split()
+NOT_COVERED_HINT = (
+    "The closest passages are in the sources panel, for inspection — they are not evidence for an answer."
 )
-NOT_COVERED_HINT = "The closest passages are in the sources panel, for inspection — they are not evidence for an answer."
 
 
 def esc(text: object) -> str:
@@ -58,7 +52,9 @@ def link(url: str | None, label: str) -> str:
     href = safe_url(url)
     if href is None:
         return f'<span class="cq-text-url">{esc(label)}</span>'
-    return f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
+    return (
+        f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
+    )
 
 
 def anchor(turn: int, n: int) -> str:
@@ -106,7 +102,9 @@ def render_assistant(turn: ChatTurn, index: int) -> str:
     elif answer is not None:
         parts.append(render_answer_text(answer.text, index, (c.n for c in answer.citations)))
         if not answer.citations:
-            parts.append('<p class="cq-hint">This answer cites no passage; the passages consulted are in the sources panel.</p>')
+            parts.append(
+                '<p class="cq-hint">This answer cites no passage; the passages consulted are in the sources panel.</p>'
+            )
         parts.append(verification(answer))
     else:
         if turn.text:
@@ -142,7 +140,9 @@ def verification(answer) -> str:
         where = f" [{', '.join(str(n) for n in c.cites)}]" if c.cites and c.kept else ""
         missing = f" (not found: {esc(', '.join(c.missing))})" if c.missing else ""
         text = esc(strip_markers(c.text))
-        items.append(f'<li class="cq-check cq-{esc(c.status)}">{mark} {text} <em>{esc(label)}{where}{missing}</em></li>')
+        items.append(
+            f'<li class="cq-check cq-{esc(c.status)}">{mark} {text} <em>{esc(label)}{where}{missing}</em></li>'
+        )
     opened = " open" if removed else ""
     return f'<details class="cq-dropped"{opened}><summary>{summary}</summary><ul>{"".join(items)}</ul></details>'
 
@@ -157,16 +157,11 @@ def chat_messages(turns: Sequence[ChatTurn]) -> list[dict[str, str]]:
 
 
 # -- which passage sentences a citation points at ----------------------------------------------
-def content_words(text: str) -> set[str]:
-    words = (w.lower() for w in _WORD.findall(text))
-    return {w for w in words if w not in _STOP and (len(w) > 2 or w.isdigit())}
-
-
 def citing_sentences(answer_text: str) -> dict[int, list[str]]:
     """For each marker n, the answer sentences that cite it (markers removed)."""
     cited: dict[int, list[str]] = {}
-    for sentence in _ANSWER_SPLIT.split(answer_text):
-        numbers = [int(m.group(1)) for m in MARKER.finditer(sentence) if m.group(1).isdigit()]
+    for sentence in split_sentences(answer_text):
+        numbers = markers_of(sentence)
         plain = MARKER.sub(" ", sentence)
         for n in dict.fromkeys(numbers):
             cited.setdefault(n, []).append(plain)
@@ -179,7 +174,7 @@ def emphasis_spans(passage_text: str, citing: Sequence[str]) -> list[tuple[int, 
     For each citing sentence, the passage sentence sharing the most content words with it (at
     least one); a plain lexical overlap, so it works whatever the model quotes or paraphrases.
     """
-    sentences = [(m.start(), m.end(), content_words(m.group(0))) for m in _SENTENCE.finditer(passage_text)]
+    sentences = [(s, e, content_words(passage_text[s:e])) for s, e in sentence_spans(passage_text)]
     chosen: set[tuple[int, int]] = set()
     for claim in citing:
         words = content_words(claim)
@@ -201,7 +196,9 @@ def render_passage_text(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 # -- the sources panel -------------------------------------------------------------------
 def render_passage(p: Passage, element_id: str, label: str, spans: Sequence[tuple[int, int]] = ()) -> str:
-    meta = [f'<span class="cq-date">{esc(p.published)}</span>' if p.published else '<span class="cq-date">undated</span>']
+    meta = [
+        f'<span class="cq-date">{esc(p.published)}</span>' if p.published else '<span class="cq-date">undated</span>'
+    ]
     where = p.source or p.url or "unknown source"
     meta.append(link(p.url, where) if safe_url(p.url) else link(where, where))
     if p.page:
@@ -225,13 +222,19 @@ def render_turn_sources(turn: ChatTurn, index: int) -> str:
     answer = turn.answer
     if answer is not None and answer.abstained:
         closest = [render_passage(p, f"cq-t{index}-c{i}", "·") for i, p in enumerate(answer.passages, 1)]
-        return _section("Closest passages — not evidence for an answer", closest) or '<p class="cq-empty">No passage was found.</p>'
+        return (
+            _section("Closest passages — not evidence for an answer", closest)
+            or '<p class="cq-empty">No passage was found.</p>'
+        )
     if answer is None:
         if not turn.retrieved:
             return f'<p class="cq-status">{esc(SEARCHING_PANEL)}</p>'
         if not turn.passages:
             closest = [render_passage(p, f"cq-t{index}-c{i}", "·") for i, p in enumerate(turn.consulted, 1)]
-            return _section("Closest passages — not evidence for an answer", closest) or '<p class="cq-empty">No passage was found.</p>'
+            return (
+                _section("Closest passages — not evidence for an answer", closest)
+                or '<p class="cq-empty">No passage was found.</p>'
+            )
         retrieved = [render_passage(p, anchor(index, n), f"[{n}]") for n, p in enumerate(turn.passages, 1)]
         return _section("Retrieved passages", retrieved)
     citing = citing_sentences(answer.text)
@@ -265,7 +268,7 @@ def render_sources(turns: Sequence[ChatTurn]) -> str:
         is_open = " open" if index == len(turns) - 1 else ""
         blocks.append(
             f'<details class="cq-turn" id="cq-turn-{index}"{is_open}>'
-            f'<summary>Q{index + 1}: {esc(turn.question)}</summary>'
+            f"<summary>Q{index + 1}: {esc(turn.question)}</summary>"
             f"{filters_line(turn.answer.filters if turn.answer else turn.filters.active())}"
             f"{render_turn_sources(turn, index)}</details>"
         )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qa.retrieval import Filters
-from qa.types import Answer, Passage
+from qa.types import Answer, Filters, Passage
 
 LOADING_MODEL = "Loading model… (first question only)"
 SEARCHING = "Searching the reports…"
@@ -26,10 +25,6 @@ class ChatTurn:
     answer: Answer | None = None
     error: str | None = None
     retrieved: bool = False
-
-    @property
-    def done(self) -> bool:
-        return self.answer is not None or self.error is not None
 
 
 def history_of(turns: list[ChatTurn]) -> list[tuple[str, str]]:

@@ -1,0 +1,134 @@
+"""Replay the gate and the checks after generation on a recorded eval run, without the model.
+
+The model's drafts do not depend on the checks that run after it, so one run of
+``conflict-qa eval`` with the gate and the checks switched off
+
+    CONFLICT_QA_GATE=false CONFLICT_QA_VERIFY=false conflict-qa eval Q.jsonl --corpus DIR --out RUN
+
+records, per question, the passages the model was given and what it wrote. This script applies
+the current gate and checks to those drafts and scores the outcome as `conflict-qa eval` would:
+refusal recall (near misses, out of corpus), false refusals, citation precision, lenient accuracy,
+and a row per stage (what it refused, how many of those were right). The relevance bar alone is
+the recorded run itself. The model verifier (a yes/no model call) is not replayed: it needs the
+model; the replay reports how many sentences it would have been asked about.
+
+    python benchmarks/checks_replay.py RUN/report.json Q.jsonl [--split dev] [--store RUN/store]
+        [--off asked_about,report_names] [--json OUT.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import offline  # noqa: E402
+
+_NOTE = re.compile(r"\n\nNewest report used: \d{4}-\d{2}-\d{2}\..*$", re.S)
+
+
+def replay(report_path: Path, questions_path: Path, split: str | None, store_dir: Path | None, off: set[str]):
+    from qa.answer.chain import NOT_COVERED, newest_report_note
+    from qa.answer.citations import is_refusal, resolve_citations
+    from qa.checks.base import Draft, run_checks
+    from qa.checks.gate import Gate
+    from qa.eval import metrics as m
+    from qa.eval import scoring
+    from qa.eval.dataset import load_questions
+    from qa.factory import build_checks, make_aliases, make_store
+    from qa.retrieve.recency import as_of_in, asks_for_latest
+    from qa.settings import Settings
+    from qa.types import Answer, Passage
+
+    recorded = {q["id"]: q for q in json.loads(report_path.read_text(encoding="utf-8"))["questions"]}
+    gold = [q for q in load_questions(questions_path, split=split) if q.id in recorded]
+    settings = Settings()
+    if store_dir is not None:
+        settings = settings.model_copy(update={"data_dir": store_dir, "chroma_url": None})
+    aliases = make_aliases(settings)
+    reports = make_store(settings).document_text if store_dir is not None else None
+    gate = None if "gate" in off else Gate(aliases)
+    checks = [c for c in build_checks(aliases=aliases, reports=reports) if c.name not in off]
+    rows = []
+    for q in gold:
+        rec = recorded[q.id]["answer"]
+        passages = tuple(
+            Passage(**{k: p.get(k) for k in ("text", "doc_id", "title", "source", "url", "published", "page")},
+                    chunk_id=f"{p.get('doc_id')}:{p.get('n')}", score=p.get("score") or 0.0)
+            for p in rec.get("passages", [])
+        )
+        asked = rec.get("rewritten_question") or q.question
+        stage, reason, text, citations = rec.get("refused_by"), rec.get("reason"), rec["text"], ()
+        if not rec["abstained"]:
+            if gate is not None and not (decision := gate(asked, passages)).allowed:
+                stage, reason, text = "gate", decision.reason, NOT_COVERED
+            else:
+                raw = _NOTE.sub("", text)
+                recency = asks_for_latest(asked) or as_of_in(asked) is not None or q.as_of is not None
+                resolved, cites = resolve_citations(raw, list(passages))
+                draft = Draft(q.question, asked, asked, resolved, cites, passages, recency=recency)
+                if is_refusal(resolved):
+                    stage, text = "model", NOT_COVERED
+                else:
+                    draft, refusal, name, _ = run_checks(checks, draft)
+                    if refusal is not None:
+                        stage, reason, text = name, refusal, NOT_COVERED
+                    else:
+                        stage, text, citations = None, draft.text, draft.citations
+        abstained = stage is not None
+        answer = Answer(question=q.question, text=text, abstained=abstained, citations=citations,
+                        passages=passages, reason=reason if abstained else None, refused_by=stage)
+        if not abstained and recency and (note := newest_report_note(answer)):
+            answer = replace(answer, text=answer.text + note)
+        scores = scoring.answer_scores(q, answer)
+        scores["correct"] = scoring.is_correct(q, answer, scores)
+        rows.append(_Row(q, answer, scores))
+    agg = {
+        "n": len(rows),
+        **{k: v for k, v in m.refusal_scores((r.gold.unanswerable, r.answer.abstained) for r in rows).items()},
+        "citation_precision": m.mean_or_none(r.scores.get("citation_precision") for r in rows),
+        "contains": m.mean_or_none(r.scores.get("contains") for r in rows),
+        "lenient": m.mean_or_none(r.scores.get("lenient") for r in rows),
+        "lenient_in_context": m.mean_or_none(r.scores.get("lenient") for r in rows if r.scores.get("gold_given") == 1.0),
+        "accuracy": m.mean_or_none(float(r.scores["correct"]) for r in rows),
+    }
+    for kind in ("near_miss", "out_of_corpus"):
+        group = [r for r in rows if r.gold.type == kind]
+        agg[f"refusal_recall_{kind}"] = m.mean_or_none(float(r.answer.abstained) for r in group)
+    answerable = [r for r in rows if not r.gold.unanswerable]
+    agg["false_refusals"] = m.mean_or_none(float(r.answer.abstained) for r in answerable)
+    return agg, scoring.by_stage(rows), rows
+
+
+class _Row:
+    def __init__(self, gold, answer, scores):
+        self.gold, self.answer, self.scores = gold, answer, scores
+
+
+def main() -> None:
+    offline()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("report", type=Path)
+    ap.add_argument("questions", type=Path)
+    ap.add_argument("--split")
+    ap.add_argument("--store", type=Path, help="the run's store directory (RUN/store), for whole-report reads")
+    ap.add_argument("--off", default="", help="comma-separated stages to switch off (gate, sentences, ...)")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
+    args = ap.parse_args()
+    agg, stages, rows = replay(args.report, args.questions, args.split, args.store, set(filter(None, args.off.split(","))))
+    print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
+    for r in rows:
+        if args.show and r.answer.refused_by == args.show:
+            print(f"- {'RIGHT' if r.gold.unanswerable else 'WRONG'} {r.gold.id}: {r.gold.question}\n    {r.answer.reason}")
+    if args.json:
+        args.json.write_text(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""The retrieval chain: retrieve -> numbered context -> prompt -> chat model -> checked [n] citations.
+
+``AnswerChain.stream`` yields events in order: ``Retrieved`` (as soon as retrieval finishes, before
+the model's first token), ``Token`` (streamed text, only valid markers), then one ``Done``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Union
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from qa.answer.citations import MarkerStream, is_refusal, resolve_citations
+from qa.answer.context import format_context, format_history
+from qa.answer.followup import rewrite_problem, with_previous
+from qa.answer.prompts import load_examples, load_text, prompt_hash
+from qa.checks.base import Check, Draft, run_checks
+from qa.checks.gate import Gate
+from qa.retrieve.dense import Retriever
+from qa.types import Answer, Filters, Retrieval, Timings, Turn
+
+log = logging.getLogger(__name__)
+
+NOT_COVERED = "The loaded reports don't cover this."
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    retrieval: Retrieval
+    rewritten_question: str | None = None
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    answer: Answer
+
+
+Event = Union[Retrieved, Token, Done]
+
+
+def answer_prompt() -> tuple[ChatPromptTemplate, str]:
+    """System rules and few-shot turns first (a byte-identical, cacheable prefix), then the question."""
+    system = load_text("answer_system.txt")
+    user = load_text("answer_user.txt", frozenset({"context", "question"}))
+    examples = load_examples("answer_examples.json")
+    messages: list = [SystemMessage(content=system.text)]
+    for asked, answered in examples:
+        messages += [HumanMessage(content=asked), AIMessage(content=answered)]
+    messages.append(("human", user.text))
+    digest = prompt_hash(system.text, user.text, load_text("latest_note.txt").text, *(a + b for a, b in examples))
+    return ChatPromptTemplate.from_messages(messages), digest
+
+
+def newest_report_note(answer: Answer) -> str | None:
+    """``"\n\nNewest report used: 2025-04-01."`` from the cited passages (or, citing none, those given)."""
+    if answer.abstained:
+        return None
+    used = [c.passage for c in answer.citations] or list(answer.passages)
+    newest = max((p.published[:10] for p in used if p.published), default=None)
+    return f"\n\nNewest report used: {newest}." if newest else None
+
+
+class AnswerChain:
+    """Answers a question from the store's passages with a chat model, citing them by number."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        chat_model: BaseChatModel,
+        *,
+        gate: Gate | None = None,
+        checks: Sequence[Check] = (),
+    ) -> None:
+        """``gate`` runs before generation; ``checks`` after it, in order (see :mod:`qa.factory`)."""
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self.gate = gate
+        self.checks = tuple(checks)
+        prompt, self.prompt_hash = answer_prompt()
+        self.latest_note = load_text("latest_note.txt").text.strip()
+        self.generate = prompt | chat_model | StrOutputParser()
+        condense = load_text("condense.txt", frozenset({"history", "question"}))
+        self.condense = ChatPromptTemplate.from_messages([("human", condense.text)]) | chat_model | StrOutputParser()
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str | None:
+        """A standalone version of a follow-up question, or None without history."""
+        if not history:
+            return None
+        text = self.condense.invoke({"history": format_history(history), "question": question})
+        text = text.strip().strip('"').splitlines()[0].strip() if text.strip() else ""
+        return text or None
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        top_k: int | None = None,
+    ) -> Iterator[Event]:
+        started = time.perf_counter()
+        rewritten = self.rewrite(question, history)
+        focus = rewritten  # the question the asked-fact checks read
+        if rewritten and (problem := rewrite_problem(question, rewritten, history)):
+            log.info("follow-up rewrite %r not used: %s", rewritten, problem)
+            rewritten, focus = with_previous(question, history), question
+        retrieval = self.retriever.retrieve(rewritten or question, filters, top_k)
+        retrieve_s = time.perf_counter() - started
+        yield Retrieved(retrieval, rewritten)
+        base = dict(
+            question=question,
+            prompt_hash=self.prompt_hash,
+            rewritten_question=rewritten,
+            filters=retrieval.filters.active(),
+        )
+        if not retrieval.passages:
+            yield Done(self._abstain(retrieval, base, retrieve_s, started, "relevance"))
+            return
+        decision = self.gate(rewritten or question, retrieval.passages) if self.gate else None
+        if decision is not None and not decision.allowed:
+            blocked = replace(retrieval, passages=(), consulted=retrieval.passages, empty_reason=decision.reason)
+            yield Done(self._abstain(blocked, base, retrieve_s, started, "gate"))
+            return
+        passages = list(retrieval.passages)
+        markers, parts, first_token = MarkerStream(len(passages)), [], None
+        asked = rewritten or question
+        if retrieval.recency:  # passages are newest first: say so, or a small model takes the best-matching one
+            asked = f"{asked}\n{self.latest_note}"
+        inputs = {"context": format_context(passages), "question": asked}
+        for token in self.generate.stream(inputs):
+            first_token = first_token or time.perf_counter() - started
+            parts.append(token)
+            if shown := markers.feed(token):
+                yield Token(shown)
+        if tail := markers.flush():
+            yield Token(tail)
+        timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
+        draft = Draft(
+            question,
+            focus or question,
+            rewritten or question,
+            *resolve_citations("".join(parts), passages),
+            tuple(passages),
+            recency=retrieval.recency,
+        )
+        answer, earlier = self._finish(draft, timings, base)
+        if retrieval.recency and (note := newest_report_note(answer)):
+            note += earlier
+            yield Token(note)  # a "latest" answer says how recent its evidence is
+            answer = replace(answer, text=answer.text + note)
+        yield Done(answer)
+
+    def ask(self, question: str, **kwargs) -> Answer:
+        """Run ``stream`` to the end and return the answer."""
+        for event in self.stream(question, **kwargs):
+            if isinstance(event, Done):
+                return event.answer
+        raise RuntimeError("the chain ended without an answer")  # pragma: no cover
+
+    def _abstain(self, retrieval: Retrieval, base: dict, retrieve_s: float, started: float, stage: str) -> Answer:
+        reason = retrieval.empty_reason or "no relevant passage"
+        total = round(time.perf_counter() - started, 4)
+        return Answer(
+            text=f"{NOT_COVERED} ({reason}.)",
+            abstained=True,
+            reason=reason,
+            refused_by=stage,
+            passages=retrieval.consulted,
+            timings=Timings(round(retrieve_s, 4), None, total),
+            **base,
+        )
+
+    def _finish(self, draft: Draft, timings: Timings, base: dict) -> tuple[Answer, str]:
+        """The checked answer (or the refusal) and the notes the checks left for after it."""
+        reason, notes, stage = "the model found no answer in the retrieved passages", "", "model"
+        if not is_refusal(draft.text):
+            draft, refusal, check, notes = run_checks(self.checks, draft)
+            if refusal is not None:
+                log.info("%s check refused: %s", check, refusal)
+                reason, stage, draft = refusal, check, replace(draft, text="")
+        refused = not draft.text or is_refusal(draft.text)
+        answer = Answer(
+            text=NOT_COVERED if refused else draft.text,
+            abstained=refused,
+            reason=reason if refused else None,
+            refused_by=stage if refused else None,
+            citations=() if refused else draft.citations,
+            passages=draft.passages,
+            timings=timings,
+            sentences=draft.sentences,
+            **base,
+        )
+        return answer, "" if refused else notes

@@ -1,0 +1,290 @@
+"""What kind of fact a question asks for, and whether an answer gives one.
+
+A near miss is a question the reports *almost* answer: they name the attack but not the bomber,
+the convoy but not the second one's size. A small model then tends to restate what the passage
+does say ("The driver of the water tanker was wounded near Bir Assaka [3]") and cite it
+faithfully, so the sentence check passes. What gives it away is that the answer lacks the kind of
+fact the question asks for: a "how many" answer with no quantity, a "when" answer with no time,
+a "what was the name" answer with no name that the question did not already contain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from qa.checks.base import Draft, Verdict
+from qa.checks.gate import evidence_text
+from qa.text.markers import MARKER, strip_markers
+from qa.text.sentences import split_sentences
+from qa.text.terms import name_found, names_in, numbers_in, prefix_key, without_dates
+from qa.types import Passage
+
+Kind = Literal["quantity", "time", "name"]
+KIND_WORDS: dict[str, str] = {"quantity": "number", "time": "date or time", "name": "name"}
+
+_QUANTITY_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:how\s+(?:many|much)|what\s+(?:(?:was|is|were|are)\s+the\s+)?"
+    r"(?:(?:latest|current|final|reported|official|new|updated|overall|most\s+recent)\s+){0,3}"
+    r"(?:number|figure|death\s+toll|toll|total|amount|percentage|share)\b)",
+    re.IGNORECASE,
+)
+_TIME_Q = re.compile(
+    r"^\s*(?:and\s+|so\s+)?(?:when\b|(?:at|on|in|by)\s+what\s+(?:time|date|day|month|year|hour)\b"
+    r"|what\s+(?:time|date|day|month|year)\b)",
+    re.IGNORECASE,
+)
+_NAME_Q = re.compile(
+    r"\b(?:what\s+(?:was|is|were|are)\s+the\s+names?\s+of|who\s+(?:is|was|are|were)\s+the\s+"
+    r"(?:leader|head|commander|chief|founder|name)|which\s+(?:[a-z]+\s+)?(?:countries|country|party|parties|"
+    r"nationalit(?:y|ies)|city|cities|town|towns|province|provinces|group|groups|organi[sz]ations?)(?:'s)?)\b",
+    re.IGNORECASE,
+)
+
+# Quantities ``numbers_in`` does not turn into figures (it reads "two" to "ninety" already).
+_QUANTITY_WORDS = re.compile(
+    r"\b(?:zero|one|hundreds?|thousands?|millions?|billions?|dozens?|no\s+one|nobody|none)\b", re.IGNORECASE
+)
+_TIME_WORDS = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|tomorrow|"
+    r"morning|afternoon|evening|night|dawn|dusk|noon|midday|midnight|week|weeks|month|months|"
+    r"year|years|day|days|hours?|ago|later|earlier|since|until|a\.m\.|p\.m\.|am|pm|o'clock|"
+    r"spring|summer|autumn|winter|ramadan|eid)\b|\b\d{1,2}[:.]\d{2}\b|\b\d{4}\b",
+    re.IGNORECASE,
+)
+
+
+_LEAD_CLAUSE = re.compile(
+    r"^\s*(?:as\s+of|according\s+to|by|in|on|at|after|before|since)\b[^,?]{0,80},\s*", re.IGNORECASE
+)
+
+
+def asked_kind(question: str) -> Kind | None:
+    """The kind of fact ``question`` asks for, when its wording makes that unambiguous."""
+    question = _LEAD_CLAUSE.sub("", question)  # "As of 3 April 2024, how many ..."
+    if _QUANTITY_Q.search(question):
+        return "quantity"
+    if _TIME_Q.search(question):
+        return "time"
+    if _NAME_Q.search(question):
+        return "name"
+    return None
+
+
+def gives_kind(kind: Kind, question: str, answer: str) -> bool:
+    """Whether ``answer`` contains a fact of ``kind`` that is not just repeated from the question."""
+    answer = MARKER.sub(" ", answer)
+    if kind == "quantity":
+        return bool(numbers_in(answer) - numbers_in(question)) or bool(_QUANTITY_WORDS.search(answer))
+    if kind == "time":
+        asked = {m.group().lower() for m in _TIME_WORDS.finditer(question)}
+        return any(m.group().lower() not in asked for m in _TIME_WORDS.finditer(answer))
+    known = {prefix_key(w) for name in names_in(question) for w in name.split()}
+    return any(prefix_key(w) not in known for name in _names(answer) for w in name.split())
+
+
+def _names(text: str) -> set[str]:
+    """Names in ``text``, without a lone capitalised word that merely opens a sentence ("Some")."""
+    openers = {m.group(1) for m in re.finditer(r"(?:^|[.!?]\s+)([A-Z][a-z]+)\s+[a-z]", text)}
+    return {n for n in names_in(text) if n not in openers}
+
+
+def missing_kind(question: str, answer: str) -> Kind | None:
+    """The kind of fact the question asks for when the answer lacks it, else None."""
+    kind = asked_kind(question)
+    return kind if kind is not None and not gives_kind(kind, question, answer) else None
+
+
+# --- what the asked-for fact is about --------------------------------------------------------------
+#
+# A near miss can also give a fact of the right kind about the wrong thing: "Nine people were killed
+# [1]" for "how many were injured", "22 trucks [1]" for the *second* convoy, "six suspects [4]" for
+# how many were *charged*, a commander's name for "who was the bomber". The passage states the
+# figure or name, so the sentence check passes; but the passage sentence that holds it does not say
+# what the question asks about. Conflict reports confuse a closed set of outcomes (killed, injured,
+# detained, charged, released, displaced, returned, missing, abducted) and roles (leader, chair,
+# commander, spokesman, bomber, founder): ``asked_about`` reads those, and ordinals from "second"
+# on, from the question's main clause. Anything else ("trucks", "soldiers") is left alone: reports
+# say "members of the garrison" for soldiers, and an open vocabulary refuses right answers.
+
+# Each concept: the word prefixes that express it; a trailing "$" means the whole word only.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "killed": (
+        "kill",
+        "dead$",
+        "death",
+        "die$",
+        "died$",
+        "dies$",
+        "dying",
+        "toll",
+        "fatalit",
+        "lives$",
+        "bodies$",
+        "murder",
+        "slain$",
+        "execut",
+    ),
+    "injured": ("injur", "wound", "hurt$", "maim"),
+    "detained": ("arrest", "detain", "detention", "held$", "custody", "captur", "apprehend"),
+    "charged": ("charged$", "charges$", "indict", "prosecut", "tried$", "trial", "convict", "sentenc"),
+    "released": ("releas", "freed$", "exchang", "swap"),
+    "displaced": ("displac", "fled$", "flee", "uproot", "homeless", "refugee"),
+    "returned": ("return",),
+    "missing": ("missing$", "disappear", "unaccounted"),
+    "abducted": ("abduct", "kidnap", "hostage"),
+    "leader": ("leader", "led$", "leads$", "head$", "heads$", "headed$", "chief$", "emir$"),
+    "chair": ("chair", "presid"),
+    "commander": ("command",),
+    "spokesman": ("spokes",),
+    "bomber": ("bomber",),
+    "founder": ("founder", "founded$", "founding$", "establish"),
+}
+ORDINALS = frozenset("second third fourth fifth sixth seventh eighth ninth tenth".split())
+_ORDINAL = re.compile(rf"\b(?:{'|'.join(ORDINALS)}|(?:[2-9]|1\d)(?:nd|rd|th))\b", re.IGNORECASE)
+_RELATIVE = re.compile(r"(?<=\w)\s+(?:which|whom|whose|who|that|where)\b", re.IGNORECASE)
+
+
+def _has(words: list[str], prefix: str) -> bool:
+    if prefix.endswith("$"):
+        return prefix[:-1] in words
+    return any(w.startswith(prefix) for w in words)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def concepts_in(text: str) -> set[str]:
+    """The outcomes and roles ``text`` names ("wounded" names "injured")."""
+    words = _words(text)
+    return {c for c, prefixes in CONCEPTS.items() if any(_has(words, p) for p in prefixes)}
+
+
+def asked_about(question: str) -> tuple[str, ...]:
+    """What the question's figure or name is *of*: outcomes, roles and ordinals of its main clause."""
+    main_clause = _RELATIVE.split(question, maxsplit=1)[0]  # not "... from which X was excluded"
+    ordinals = [m.group().lower() for m in _ORDINAL.finditer(main_clause)]
+    return tuple(sorted(concepts_in(main_clause))) + tuple(dict.fromkeys(ordinals))
+
+
+def says(sentence: str, asked: str) -> bool:
+    """Whether ``sentence`` says an outcome or role (in any of its words) or an ordinal."""
+    if asked in CONCEPTS:
+        return asked in concepts_in(sentence)
+    return re.search(rf"\b{re.escape(asked)}\b", sentence, re.IGNORECASE) is not None
+
+
+_WHO_VERB = re.compile(r"^\s*(?:and\s+)?who\s+[a-z]+ed\b", re.IGNORECASE)
+
+
+def answer_key(question: str, answer: str) -> Callable[[str], bool] | None:
+    """Whether a text holds the answer's fact: its new figures ("how many") or new names ("who")."""
+    kind = asked_kind(question) or ("name" if _WHO_VERB.search(question) else None)
+    answer = MARKER.sub(" ", answer)
+    if kind == "quantity":
+        figures = numbers_in(without_dates(answer)) - numbers_in(question)
+        return (lambda s: bool(figures & numbers_in(s.replace("-", " ")))) if figures else None
+    if kind == "name":
+        known = {prefix_key(w) for name in names_in(question) for w in name.split()}
+        new = {w for name in _names(answer) for w in name.split() if prefix_key(w) not in known}
+        return (lambda s: any(name_found(w, s) for w in new)) if new else None
+    return None
+
+
+def unnamed_topic(
+    question: str, answer: str, passages: Sequence[Passage], whole: Callable[[Passage], str] | None = None, aliases=None
+) -> tuple[str, ...]:
+    """The question's places and actors that the report giving the answer's fact never names.
+
+    When every cited passage that holds the answer's figure or name comes from a report lacking
+    one of the question's names, the fact is about another event ("Abu Zarrar al-Darvani", from a
+    raid report that never mentions the TTP or Ghazband, for "the TTP commander killed in
+    Ghazband"). A passage's title and text are read first; ``whole(passage)`` — the rest of its
+    report — only when they lack a name. Empty when the check does not apply.
+    """
+    holds = answer_key(question, answer)
+    names = sorted(names_in(question))
+    if holds is None or not names:
+        return ()
+    gaps = []
+    for p in passages:
+        if not holds(p.text):
+            continue
+        text = f"{p.title or ''}\n{p.text}"
+        if whole is not None and not all(name_found(n, text, aliases) for n in names):
+            text += "\n" + whole(p)
+        gaps.append(tuple(n for n in names if not name_found(n, text, aliases)))
+    return min(gaps, key=len) if gaps else ()
+
+
+def not_about(question: str, answer: str, evidence: str) -> tuple[str, ...]:
+    """What the question asks about that no evidence sentence holding the answer's figure or name says.
+
+    Empty when the check does not apply (another kind of question, nothing asked about, or the
+    answer's figure or name is not in the evidence: the sentence check handles that).
+    """
+    kind = asked_kind(question) or ("name" if _WHO_VERB.search(question) else None)
+    asked = asked_about(question) if kind in ("quantity", "name") else ()
+    if not asked:
+        return ()
+    holds = answer_key(question, answer)
+    sentences = [s for s in split_sentences(evidence) if holds(s)] if holds else []
+    if not sentences:
+        return ()
+    gaps = [tuple(a for a in asked if not says(s, a)) for s in sentences]
+    return min(gaps, key=len)
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+class AskedKind:
+    """A faithful restatement that lacks the asked-for fact is a near miss, not an answer."""
+
+    name = "asked_kind"
+
+    def __call__(self, draft: Draft) -> Verdict:
+        if kind := missing_kind(draft.focus, draft.text):
+            return Verdict.refuse(
+                f"the passages give no {KIND_WORDS[kind]} for this (the model said: “{strip_markers(draft.text)}”)"
+            )
+        return Verdict.ok()
+
+
+class AskedAbout:
+    """The right kind of fact about the wrong thing: "9 killed" for "how many injured"."""
+
+    name = "asked_about"
+
+    def __call__(self, draft: Draft) -> Verdict:
+        if gaps := not_about(draft.focus, draft.text, evidence_text(draft.cited)):
+            said = ", ".join(f"“{w}”" for w in gaps)
+            return Verdict.refuse(
+                f"the passage sentence that gives the model's answer does not say {said} "
+                f"(the model said: “{strip_markers(draft.text)}”)"
+            )
+        return Verdict.ok()
+
+
+class ReportNames:
+    """The fact comes from a report about another event: it never names the question's topic."""
+
+    name = "report_names"
+
+    def __init__(self, aliases=None, reports: Callable[[str], str] | None = None) -> None:
+        self.aliases = aliases
+        self.reports = reports  # doc_id -> the whole stored report
+
+    def _whole(self, passage: Passage) -> str:
+        return self.reports(passage.doc_id) if self.reports else ""
+
+    def __call__(self, draft: Draft) -> Verdict:
+        if absent := unnamed_topic(draft.focus, draft.text, draft.cited, self._whole, self.aliases):
+            return Verdict.refuse(
+                f"the report that gives the model's answer never mentions {', '.join(absent)} "
+                f"(the model said: “{strip_markers(draft.text)}”)"
+            )
+        return Verdict.ok()

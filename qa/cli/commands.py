@@ -1,0 +1,167 @@
+"""The commands: config, prepare, ingest, ask, chat, docs list / docs remove."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from qa.cli.common import State, app, configure_logging, docs_app, err, out, settings
+
+
+@app.callback()
+def main(
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the store lives [CONFLICT_QA_DATA_DIR]."),
+    chroma_url: Optional[str] = typer.Option(
+        None, "--chroma-url", help="Use a Chroma server [CONFLICT_QA_CHROMA_URL]."
+    ),
+    collection: Optional[str] = typer.Option(None, "--collection", help="Collection name [CONFLICT_QA_COLLECTION]."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="llamacpp | openai [CONFLICT_QA_BACKEND]."),
+    model_path: Optional[Path] = typer.Option(None, "--model-path", help="A GGUF file [CONFLICT_QA_MODEL_PATH]."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+    debug: bool = typer.Option(False, "--debug", help="Library logs and tracebacks [CONFLICT_QA_DEBUG]."),
+) -> None:
+    State.overrides = {
+        k: v
+        for k, v in dict(
+            data_dir=data_dir, chroma_url=chroma_url, collection=collection, backend=backend, model_path=model_path
+        ).items()
+        if v is not None
+    }
+    if debug:
+        State.overrides["debug"] = True
+    configure_logging(verbose=verbose, debug=settings().debug)
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings (secrets redacted)."""
+    out.print_json(json.dumps(settings().redacted()))
+
+
+@app.command()
+def prepare() -> None:
+    """Prepare the default models: load the embedder, assemble and verify the bundled GGUF."""
+    from qa.backends.chat import describe_model, resolve_model_path
+    from qa.store.embeddings import load_embeddings
+
+    s = settings()
+    load_embeddings(s.embedding_model_path).embed_query("ready")
+    err.print("embedder: all-MiniLM-L6-v2 ready")
+    if s.backend == "llamacpp":
+        err.print(f"model: {resolve_model_path(s)} (sha256 verified)")
+    else:
+        err.print(f"model: {describe_model(s)}")
+
+
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(..., help="Files, directories, URLs or feed URLs."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary object."),
+    allow_private_urls: Optional[bool] = typer.Option(
+        None, "--allow-private-urls", help="Allow loopback/private URLs [CONFLICT_QA_ALLOW_PRIVATE_URLS]."
+    ),
+) -> None:
+    """Add documents to the store (unchanged ones are skipped, changed ones replaced)."""
+    from ingest.progress import IngestProgress
+    from ingest.service import run_ingest
+    from qa.factory import make_store
+
+    s = settings(allow_private_urls=allow_private_urls)
+    store = make_store(s)
+    with IngestProgress(enabled=not as_json and err.is_terminal, console=err) as progress:
+        report = run_ingest(s, store, paths, on_outcome=progress.update if not as_json else None)
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        IngestProgress.print_summary(report, err)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="Your question."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="Passages to give the model [CONFLICT_QA_TOP_K]."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only reports published on/after YYYY-MM-DD."),
+    until: Optional[str] = typer.Option(None, "--until", help="Only reports published on/before YYYY-MM-DD."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Ignore reports published after YYYY-MM-DD."),
+    source: Optional[str] = typer.Option(None, "--source", help="Only sources containing this text."),
+) -> None:
+    """Answer a question from the stored reports, citing passages by number."""
+    from qa.answer.chain import Done, Retrieved, Token
+    from qa.cli.render import print_answer_footer
+    from qa.factory import make_chain
+    from qa.text.dates import parse_date
+    from qa.types import Filters
+
+    s = settings(top_k=top_k)
+    filters = Filters(
+        since=parse_date(since, "--since"),
+        until=parse_date(until, "--until"),
+        as_of=parse_date(as_of, "--as-of"),
+        source=source,
+    )
+    chain = make_chain(s)
+    answer, streamed = None, []
+    for event in chain.stream(question, filters=filters):
+        if isinstance(event, Token) and not as_json:
+            out.print(event.text, end="")
+            streamed.append(event.text)
+        elif isinstance(event, Retrieved) and not as_json and event.rewritten_question:
+            err.print(f"(searching for: {event.rewritten_question})")
+        elif isinstance(event, Done):
+            answer = event.answer
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print_answer_footer(answer, out, "".join(streamed))
+
+
+@app.command()
+def chat(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind; 0.0.0.0 exposes the app."),
+    port: int = typer.Option(7860, "--port"),
+) -> None:
+    """Open the Gradio chat."""
+    from qa.ui.app import launch
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(
+            f"[bold yellow]Warning:[/] binding {host} exposes your reports to other machines; set CONFLICT_QA_AUTH=user:password to require a login."
+        )
+    launch(settings(), host=host, port=port)
+
+
+@docs_app.command("list")
+def docs_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")) -> None:
+    """List stored documents: doc_id, title, source, published, chunks."""
+    from qa.cli.render import print_docs_table
+    from qa.factory import make_store
+
+    records = make_store(settings()).records()
+    if as_json:
+        print(json.dumps([r.to_json() for r in records], ensure_ascii=False))
+    else:
+        print_docs_table(records, out)
+
+
+@docs_app.command("remove")
+def docs_remove(targets: list[str] = typer.Argument(..., help="doc_ids or sources to remove.")) -> None:
+    """Remove documents by doc_id or by source (path or URL as ingested)."""
+    from qa.factory import make_store
+
+    store = make_store(settings())
+    missing = []
+    for target in targets:
+        records = [store.record(target)] if store.record(target) else store.records_for_source(target)
+        for rec in records:
+            store.delete_document(rec.doc_id)
+            err.print(f"removed {rec.doc_id} {rec.title or rec.source}")
+        if not records:
+            missing.append(target)
+    for target in missing:
+        err.print(f"[red]not found:[/] {target} (see `conflict-qa docs list`)")
+    raise typer.Exit(1 if missing else 0)

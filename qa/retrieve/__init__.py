@@ -1,0 +1,1 @@
+"""Finding passages for a question: dense search, hybrid (dense + BM25), actor aliases, recency."""

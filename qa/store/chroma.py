@@ -1,0 +1,285 @@
+"""The vector store: Chroma (embedded or a server), chunks plus one manifest record per document.
+
+Chunks live in the collection ``<name>``; each document also has a record in ``<name>__docs``
+(title, source, published, chunk count, status). A document is written as: record ``pending`` ->
+chunks -> record ``complete``. ``repair()`` removes whatever a crash left ``pending``, so the
+store holds every document whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from qa.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+PENDING, COMPLETE = "pending", "complete"
+_BATCH = 1000
+_GENERATION = "generation"
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the store knows about one whole document."""
+
+    doc_id: str
+    source: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    chunks: int = 0
+    status: str = COMPLETE
+    ingested_at: str | None = None
+    extra: str | None = None  # JSON of the document's other metadata
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "doc_id"}
+
+    @classmethod
+    def from_metadata(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
+        fields = cls.__dataclass_fields__
+        return cls(doc_id=doc_id, **{k: v for k, v in meta.items() if k in fields})
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("status")
+        data["metadata"] = json.loads(data.pop("extra") or "{}")
+        return data
+
+
+def clean_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma takes str/int/float/bool values only: drop None, JSON-encode the rest."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if value is None:
+            continue
+        out[key] = value if isinstance(value, (str, int, float, bool)) else json.dumps(value)
+    return out
+
+
+def date_key(iso: str | None) -> int | None:
+    """``'2024-03-22'`` -> ``20240322``: Chroma compares numbers, not strings."""
+    if not iso or len(iso) < 10:
+        return None
+    try:
+        return int(iso[:10].replace("-", ""))
+    except ValueError:
+        return None
+
+
+def make_client(data_dir: Path, chroma_url: str | None):
+    """An embedded ``PersistentClient`` under ``data_dir``, or an ``HttpClient`` for ``chroma_url``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot reach the Chroma server at {chroma_url} ({exc}). Start one with "
+                "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset "
+                "CONFLICT_QA_CHROMA_URL to use the embedded store."
+            ) from exc
+        return client
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
+
+
+class ReportStore:
+    """Chunks and document records in Chroma, always embedded with *our* embedder."""
+
+    def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
+        self.client = client
+        self.name = collection
+        self.embeddings = embeddings
+        # No embedding function: Chroma's default downloads a model. We embed with ours and pass vectors.
+        self._chunks = client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self._docs = client.get_or_create_collection(
+            f"{collection}__docs", embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self._meta = client.get_or_create_collection(f"{collection}__meta", embedding_function=None)
+
+    # -- change token -----------------------------------------------------------------------
+    def generation(self) -> str:
+        """A token that changes whenever a document is written or removed (by any process using
+        this class), so readers can tell in one lookup whether their derived indexes are stale."""
+        got = self._meta.get(ids=[_GENERATION], include=["metadatas"])
+        return str((got["metadatas"][0] or {}).get("token", "")) if got["ids"] else ""
+
+    def _touch(self) -> None:
+        self._meta.upsert(ids=[_GENERATION], embeddings=[[1.0, 0.0]], metadatas=[{"token": uuid.uuid4().hex}])
+
+    @property
+    def chunks(self):
+        """The raw Chroma collection of chunks (for ingest and benchmarks that write in bulk)."""
+        return self._chunks
+
+    # -- document records -------------------------------------------------------------------
+    def records(self, *, status: str | None = COMPLETE) -> list[DocRecord]:
+        where = {"status": status} if status else None
+        got = self._docs.get(where=where, include=["metadatas"])
+        recs = [DocRecord.from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+        return sorted(recs, key=lambda r: (r.published or "", r.title or "", r.doc_id))
+
+    def record(self, doc_id: str) -> DocRecord | None:
+        got = self._docs.get(ids=[doc_id], include=["metadatas"])
+        return DocRecord.from_metadata(doc_id, got["metadatas"][0]) if got["ids"] else None
+
+    def document_count(self) -> int:
+        """How many document records there are (complete or pending)."""
+        return self._docs.count()
+
+    def chunk_counts(self) -> dict[str, int]:
+        """``{doc_id: number of chunks}`` of every complete document."""
+        got = self._docs.get(where={"status": COMPLETE}, include=["metadatas"])
+        return {i: int((m or {}).get("chunks", 0) or 0) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def put_records(self, records: list[DocRecord]) -> None:
+        """Write document records as they are (bulk loads whose chunks are already stored)."""
+        self._docs.upsert(
+            ids=[r.doc_id for r in records],
+            embeddings=[[1.0, 0.0]] * len(records),
+            metadatas=[r.to_metadata() for r in records],
+        )
+        self._touch()
+
+    def records_for_source(self, source: str) -> list[DocRecord]:
+        got = self._docs.get(where={"source": source}, include=["metadatas"])
+        return [DocRecord.from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+
+    def _put_record(self, record: DocRecord) -> None:
+        self._docs.upsert(ids=[record.doc_id], embeddings=[[1.0, 0.0]], metadatas=[record.to_metadata()])
+
+    # -- writing ----------------------------------------------------------------------------
+    def write_document(
+        self,
+        record: DocRecord,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        embeddings: list[list[float]],
+    ) -> None:
+        """Store one document whole: pending record, chunks in batches, then complete."""
+        self._put_record(DocRecord(**{**asdict(record), "status": PENDING}))
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self.chunks.upsert(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=[clean_metadata(m) for m in metadatas[start:end]],
+                embeddings=embeddings[start:end],
+            )
+        self._put_record(DocRecord(**{**asdict(record), "status": COMPLETE}))
+        self._touch()
+
+    def write_documents(
+        self, documents: list[tuple[DocRecord, list[str], list[str], list[dict[str, Any]], list[list[float]]]]
+    ) -> None:
+        """``write_document`` for several documents at once, three upserts in all: every record
+        ``pending``, all their chunks, every record ``complete`` (a crash leaves only ``pending``)."""
+        records = [r for r, *_ in documents]
+        self._put_records(records, PENDING)
+        ids, texts, metas, vectors = ([x for doc in documents for x in doc[i]] for i in range(1, 5))
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            self.chunks.upsert(
+                ids=ids[start:end],
+                documents=texts[start:end],
+                metadatas=[clean_metadata(m) for m in metas[start:end]],
+                embeddings=vectors[start:end],
+            )
+        self._put_records(records, COMPLETE)
+        self._touch()
+
+    def _put_records(self, records: list[DocRecord], status: str) -> None:
+        metas = [DocRecord(**{**asdict(r), "status": status}).to_metadata() for r in records]
+        self._docs.upsert(ids=[r.doc_id for r in records], embeddings=[[1.0, 0.0]] * len(records), metadatas=metas)
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document's chunks, then its record (a crash in between leaves no orphan chunk
+        that a later ``repair`` can't see: the record stays until its chunks are gone)."""
+        self.chunks.delete(where={"doc_id": doc_id})
+        self._docs.delete(ids=[doc_id])
+        self._touch()
+
+    def repair(self) -> list[str]:
+        """Delete documents a crash left half-written; return their ids."""
+        broken = self.pending_ids()
+        for doc_id in broken:
+            log.warning("removing half-written document %s left by an interrupted ingest", doc_id)
+            self.delete_document(doc_id)
+        return broken
+
+    # -- reading ----------------------------------------------------------------------------
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def search(
+        self, query_vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
+        """Nearest chunks: ``(chunk_id, text, metadata, cosine similarity)``, best first."""
+        got = self.chunks.query(
+            query_embeddings=[query_vector],
+            n_results=k,
+            where=self._visible(where),
+            include=["documents", "metadatas", "distances"],
+        )
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        return [(cid, text, meta or {}, 1.0 - dist) for cid, text, meta, dist in rows]
+
+    def chunks_by_id(self, ids: list[str]) -> list[tuple[str, str, dict[str, Any], list[float]]]:
+        """``(chunk_id, text, metadata, embedding)`` of the stored chunks among ``ids`` (gone ones left out)."""
+        got = self._chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        return [
+            (cid, text or "", meta or {}, emb)
+            for cid, text, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+        ]
+
+    def document_text(self, doc_id: str) -> str:
+        """The text of one stored document, its chunks in order (overlaps repeated)."""
+        got = self.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        rows = sorted(zip(got["metadatas"], got["documents"]), key=lambda r: int((r[0] or {}).get("chunk", 0)))
+        return "\n".join(text or "" for _, text in rows)
+
+    def iter_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every chunk ``(id, text, metadata)`` of a whole document, for the lexical index."""
+        total = self.count_chunks()
+        hidden = set(self.pending_ids())
+        for offset in range(0, total, batch):
+            got = self.chunks.get(limit=batch, offset=offset, include=["documents", "metadatas"])
+            for row in zip(got["ids"], got["documents"], got["metadatas"]):
+                if (row[2] or {}).get("doc_id") not in hidden:
+                    yield row
+
+    def pending_ids(self) -> list[str]:
+        """Documents being written (or left half-written by a crash): never shown to readers."""
+        return self._docs.get(where={"status": PENDING}, include=[])["ids"]
+
+    def _visible(self, where: dict[str, Any] | None) -> dict[str, Any] | None:
+        hidden = self.pending_ids()
+        if not hidden:
+            return where or None
+        clause = {"doc_id": {"$nin": hidden}}
+        return {"$and": [where, clause]} if where else clause
