@@ -69,7 +69,8 @@ def _entry_document(entry: Any, source: str, number: int,
     return make_document(text, link or where, dropped=dropped, url=link,
                          title=text_field(entry.get("title")),
                          author=text_field(entry.get("author")),
-                         published=_entry_date(entry, where), metadata=metadata)
+                         published=_entry_date(entry, where), date_origin="feed",
+                         metadata=metadata)
 
 
 def _entry_link(entry: Any) -> str | None:
