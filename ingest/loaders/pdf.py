@@ -131,7 +131,8 @@ def _mostly_bold(lines: list[tuple[float, bool, str]]) -> bool:
 
 
 def _styled_lines(page: Any) -> list[tuple[float, bool, str]]:
-    """The page's text lines top to bottom as ``(font size, bold, text)``."""
+    """The page's text lines top to bottom as ``(font size, bold, text)``; a line is bold when
+    most of its characters are."""
     runs: list[tuple[float, float, float, bool, str]] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
@@ -151,8 +152,10 @@ def _styled_lines(page: Any) -> list[tuple[float, bool, str]]:
     for y in sorted(by_y, reverse=True):
         parts = sorted(by_y[y], key=lambda part: part[0])
         text = " ".join("".join(part[3] for part in parts).split())
+        weight = [(len(part[3].strip()), part[2]) for part in parts]
+        bold = sum(n for n, is_bold in weight if is_bold) * 2 > sum(n for n, _ in weight)
         if text:
-            lines.append((round(max(p[1] for p in parts), 1), any(p[2] for p in parts), text))
+            lines.append((round(max(p[1] for p in parts), 1), bold, text))
     return lines
 
 

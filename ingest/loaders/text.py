@@ -47,6 +47,7 @@ FRONT_MATTER_KEYS = frozenset({
     "updated", "modified", "lastmod", "lastmodified", *LIST_KEYS, *DATE_KEYS})
 """A YAML block with at least one of these keys (any case) is front matter."""
 _FRONT_KEY = re.compile(r"^([A-Za-z_][\w -]*):(\s|$)")
+_BLANK_START = re.compile(r"^(?:[ \t]*\n)+")
 _FENCE_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
 _MD_HEADING = re.compile(r"^#[ \t]+(\S.*)$", re.MULTILINE)
 _MAX_FRONT_MATTER = 65536
@@ -81,7 +82,7 @@ def split_metadata(text: str, source: str) -> tuple[dict[str, Any], str]:
 def _front_matter(text: str, source: str) -> tuple[dict[str, Any], str] | None:
     """``(values, body)`` if ``text`` opens with a front matter block, None if it is text."""
     rest = text.split("\n", 1)[1] if "\n" in text else ""
-    first = _FRONT_KEY.match(rest.lstrip("\n"))
+    first = _FRONT_KEY.match(_BLANK_START.sub("", rest))
     if not first:
         return None
     known = first.group(1).strip().lower() in FRONT_MATTER_KEYS
@@ -92,7 +93,7 @@ def _front_matter(text: str, source: str) -> tuple[dict[str, Any], str] | None:
         raise LoadError(source, "broken front matter: opened with '---' but never closed; "
                                 "add a closing '---' line or remove the block")
     try:
-        values = _parse_yaml(rest[: close.start()], source)
+        values = _parse_yaml(_BLANK_START.sub("", rest[: close.start()]), source)
     except LoadError:
         if known:
             raise
