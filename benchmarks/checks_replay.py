@@ -58,8 +58,11 @@ def replay(report_path: Path, questions_path: Path, split: str | None, store_dir
     for q in gold:
         rec = recorded[q.id]["answer"]
         passages = tuple(
-            Passage(**{k: p.get(k) for k in ("text", "doc_id", "title", "source", "url", "published", "page")},
-                    chunk_id=f"{p.get('doc_id')}:{p.get('n')}", score=p.get("score") or 0.0)
+            Passage(
+                **{k: p.get(k) for k in ("text", "doc_id", "title", "source", "url", "published", "page")},
+                chunk_id=f"{p.get('doc_id')}:{p.get('n')}",
+                score=p.get("score") or 0.0,
+            )
             for p in rec.get("passages", [])
         )
         asked = rec.get("rewritten_question") or q.question
@@ -81,8 +84,15 @@ def replay(report_path: Path, questions_path: Path, split: str | None, store_dir
                     else:
                         stage, text, citations = None, draft.text, draft.citations
         abstained = stage is not None
-        answer = Answer(question=q.question, text=text, abstained=abstained, citations=citations,
-                        passages=passages, reason=reason if abstained else None, refused_by=stage)
+        answer = Answer(
+            question=q.question,
+            text=text,
+            abstained=abstained,
+            citations=citations,
+            passages=passages,
+            reason=reason if abstained else None,
+            refused_by=stage,
+        )
         if not abstained and recency and (note := newest_report_note(answer)):
             answer = replace(answer, text=answer.text + note)
         scores = scoring.answer_scores(q, answer)
@@ -94,7 +104,9 @@ def replay(report_path: Path, questions_path: Path, split: str | None, store_dir
         "citation_precision": m.mean_or_none(r.scores.get("citation_precision") for r in rows),
         "contains": m.mean_or_none(r.scores.get("contains") for r in rows),
         "lenient": m.mean_or_none(r.scores.get("lenient") for r in rows),
-        "lenient_in_context": m.mean_or_none(r.scores.get("lenient") for r in rows if r.scores.get("gold_given") == 1.0),
+        "lenient_in_context": m.mean_or_none(
+            r.scores.get("lenient") for r in rows if r.scores.get("gold_given") == 1.0
+        ),
         "accuracy": m.mean_or_none(float(r.scores["correct"]) for r in rows),
     }
     for kind in ("near_miss", "out_of_corpus"):
@@ -121,11 +133,15 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
     args = ap.parse_args()
-    agg, stages, rows = replay(args.report, args.questions, args.split, args.store, set(filter(None, args.off.split(","))))
+    agg, stages, rows = replay(
+        args.report, args.questions, args.split, args.store, set(filter(None, args.off.split(",")))
+    )
     print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
     for r in rows:
         if args.show and r.answer.refused_by == args.show:
-            print(f"- {'RIGHT' if r.gold.unanswerable else 'WRONG'} {r.gold.id}: {r.gold.question}\n    {r.answer.reason}")
+            print(
+                f"- {'RIGHT' if r.gold.unanswerable else 'WRONG'} {r.gold.id}: {r.gold.question}\n    {r.answer.reason}"
+            )
     if args.json:
         args.json.write_text(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
 

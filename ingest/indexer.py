@@ -210,6 +210,10 @@ class Indexer:
 
 
 def chunk_metadata(rec: DocRecord, chunk: Chunk) -> dict[str, Any]:
+    """One chunk's Chroma metadata: the document's fields, where the chunk is, and where its date
+    came from (``date_origin``, one of :data:`ingest.dates.DATE_ORIGINS`, and ``date_precision``
+    "day" / "month" / "year"), copied from the document metadata in ``rec.extra``."""
+    dating = _dating(rec)
     return {
         "doc_id": rec.doc_id,
         "title": rec.title,
@@ -217,9 +221,22 @@ def chunk_metadata(rec: DocRecord, chunk: Chunk) -> dict[str, Any]:
         "url": rec.url,
         "published": rec.published,
         "published_ts": date_key(rec.published),
+        "date_origin": dating.get("date_origin") or ("none" if rec.published is None else None),
+        "date_precision": dating.get("date_precision") if rec.published else None,
         "author": rec.author,
         "page": chunk.page,
         "chunk": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
     }
+
+
+def _dating(rec: DocRecord) -> dict[str, Any]:
+    """``date_origin`` / ``date_precision`` from the record's ``extra`` JSON, {} if absent."""
+    try:
+        extra = json.loads(rec.extra) if rec.extra else {}
+    except ValueError:
+        return {}
+    if not isinstance(extra, dict):
+        return {}
+    return {key: extra[key] for key in ("date_origin", "date_precision") if isinstance(extra.get(key), str)}

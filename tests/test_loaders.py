@@ -73,6 +73,7 @@ def test_front_matter(tmp_path: Path) -> None:
     assert doc.metadata["region"] == "Black Sea"
     assert doc.metadata["tags"] == ["sea", "trade"]
     assert doc.text.startswith("# Heading")
+    assert (doc.metadata["date_origin"], doc.metadata["date_precision"]) == ("front_matter", "day")
 
 
 def test_markdown_heading_is_title_when_no_metadata(tmp_path: Path) -> None:
@@ -116,6 +117,7 @@ def test_html(tmp_path: Path) -> None:
     [doc] = load(write(tmp_path, "page.html", page))
     assert (doc.title, doc.author, doc.published) == ("Strike on Kharkiv", "Jane Doe", "2024-03-23")
     assert doc.metadata["site_name"] == "Conflict Monitor"
+    assert doc.metadata["date_origin"] == "html_meta"
     assert "Shelling resumed" in doc.text and "Home | About" not in doc.text
 
 
@@ -126,6 +128,7 @@ def test_pdf_pages_and_metadata(tmp_path: Path) -> None:
     )
     [doc] = load(write(tmp_path, "brief.pdf", data))
     assert (doc.title, doc.author, doc.published) == ("Weekly brief", "Desk", "2024-03-23")
+    assert (doc.metadata["date_origin"], doc.metadata["title_origin"]) == ("pdf_metadata", "pdf_metadata")
     first, second = doc.pages
     assert doc.text[first.start : first.end] == "First page about the blockade."
     assert doc.text[second.start : second.end] == "Second page about the talks."
@@ -137,6 +140,7 @@ def test_pdf_skips_empty_pages_in_spans(tmp_path: Path) -> None:
     [doc] = load(write(tmp_path, "r.pdf", pdf_bytes(["", "Only the second page has text."])))
     assert [span.page for span in doc.pages] == [2]
     assert doc.published is None
+    assert doc.metadata["date_origin"] == "none"
 
 
 def test_docx(tmp_path: Path) -> None:
@@ -151,6 +155,7 @@ def test_docx(tmp_path: Path) -> None:
     assert "Town | Status\nIzium | contested" in doc.text
     assert doc.text.index("Convoy report") < doc.text.index("Izium")
     assert "created" in doc.metadata
+    assert doc.metadata["date_origin"] == "none"  # a DOCX's created date is never its date
 
 
 def test_jsonl(tmp_path: Path) -> None:
@@ -166,6 +171,7 @@ def test_jsonl(tmp_path: Path) -> None:
     assert (one.source, one.published, one.metadata["region"]) == ("agency-1", "2024-03-23", "north")
     assert (two.source, two.url, two.published) == ("https://example.org/2",) * 2 + ("2024-03-23",)
     assert (three.source, three.author) == (f"{source}#4", "B")
+    assert [d.metadata["date_origin"] for d in (one, two, three)] == ["front_matter"] * 2 + ["none"]
 
 
 RSS = """<?xml version="1.0"?>
@@ -201,6 +207,7 @@ def test_rss(tmp_path: Path) -> None:
     assert talks.text == "Talks stalled again.\n\nNext round Monday."
     assert (summary.text, summary.published) == ("Just a summary.", "2024-03-24")
     assert talks.metadata["feed_title"] == "Monitor"
+    assert talks.metadata["date_origin"] == summary.metadata["date_origin"] == "feed"
 
 
 def test_atom(tmp_path: Path) -> None:

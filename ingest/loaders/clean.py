@@ -8,6 +8,7 @@ import re
 import unicodedata
 from typing import Any
 
+from ingest.dates import DATE_ORIGINS
 from ingest.document import Document, PageSpan
 from ingest.errors import LoadError
 
@@ -101,14 +102,33 @@ def check_size(text: str | bytes, source: str) -> None:
 
 
 def make_document(
-    text: str, source: str, *, dropped: int = 0, pages: tuple[PageSpan, ...] = (), **fields: Any
+    text: str,
+    source: str,
+    *,
+    dropped: int = 0,
+    pages: tuple[PageSpan, ...] = (),
+    date_origin: str | None = None,
+    **fields: Any,
 ) -> Document:
-    """A Document from already-cleaned text, refusing empty or unreadable text."""
+    """A Document from already-cleaned text, refusing empty or unreadable text.
+
+    ``date_origin`` says where ``published`` came from (one of
+    :data:`ingest.dates.DATE_ORIGINS`); it is stored as ``metadata["date_origin"]``, "none"
+    when there is no date.
+    """
     check_size(text, source)
     if not text.strip():
         reason = "no readable text (only junk runs without spaces)" if dropped else "empty document"
         raise LoadError(source, reason)
     metadata = dict(fields.pop("metadata", None) or {})
+    if fields.get("published") is None:
+        date_origin = "none"
+        metadata.pop("date_precision", None)
+    elif date_origin not in DATE_ORIGINS or date_origin == "none":
+        raise ValueError(f"a published date needs its origin, one of {DATE_ORIGINS}")
+    else:
+        metadata.setdefault("date_precision", "day")
+    metadata["date_origin"] = date_origin
     if dropped:
         logger.warning("%s: dropped %d run(s) of >%d characters without spaces (not prose)", source, dropped, MAX_RUN)
         metadata["dropped_runs"] = dropped

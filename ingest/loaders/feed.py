@@ -71,6 +71,7 @@ def _entry_document(entry: Any, source: str, number: int, feed_title: str | None
         title=text_field(entry.get("title")),
         author=text_field(entry.get("author")),
         published=_entry_date(entry, where),
+        date_origin="feed",
         metadata=metadata,
     )
 

@@ -1,4 +1,11 @@
-"""HTML pages: main text and metadata via trafilatura; small fragments via :func:`html_to_text`."""
+"""HTML pages: main text and metadata via trafilatura; small fragments via :func:`html_to_text`.
+
+The date is the page's own publication date from its markup, read by trafilatura's htmldate
+(original date, no search of the text): ``<meta>`` conventions such as
+``article:published_time``, ``date``, ``pubdate``, ``DC.date.issued``, ``citation_publication_date``,
+``parsely-pub-date``, ``itemprop="datePublished"``, JSON-LD ``datePublished`` and
+``<time datetime>``. Its ``metadata["date_origin"]`` is "html_meta" ("none" without one).
+"""
 
 from __future__ import annotations
 
@@ -65,6 +72,7 @@ def load_html(data: bytes, source: str, *, url: str | None = None) -> list[Docum
             author=text_field(extracted.author),
             url=url,
             published=normalize_published(extracted.date, source),
+            date_origin="html_meta",
             metadata=metadata,
         )
     ]

@@ -1,5 +1,8 @@
 """JSON Lines: one document per line (``{"text": ..., "title": ..., ...}``).
 
+The date is the first of :data:`ingest.dates.DATE_KEYS` (any case) holding a readable date,
+with ``date_origin`` "front_matter" (the record's own metadata); other keys go to ``metadata``.
+
 Whole-file rule: one bad line (not JSON, not an object, no ``text``, no readable text) fails the
 whole file with a LoadError naming the line, so the input is accounted for once and nothing is
 half-indexed. Blank lines are ignored.
@@ -11,7 +14,7 @@ import json
 import logging
 from typing import Any
 
-from ingest.dates import normalize_published
+from ingest.dates import DATE_KEYS, first_date
 from ingest.document import Document
 from ingest.errors import LoadError
 from ingest.loaders.clean import (
@@ -26,7 +29,7 @@ from ingest.loaders.clean import (
 
 logger = logging.getLogger(__name__)
 
-_KNOWN_KEYS = frozenset({"text", "title", "published", "date", "source", "url", "author"})
+_KNOWN_KEYS = frozenset({"text", "title", "source", "url", "author"})
 
 
 def load_jsonl(data: bytes, source: str, *, url: str | None = None) -> list[Document]:
@@ -48,10 +51,9 @@ def _line_document(line: str, source: str, number: int) -> Document:
     if not body:
         raise LoadError(source, f"line {number}: no readable text; fix or remove the line")
     own_url = url_field(record.get("url"))
-    published = record.get("published")
-    if published is None or published == "":
-        published = record.get("date")
-    extra = plain_metadata({k: v for k, v in record.items() if k not in _KNOWN_KEYS})
+    dated = {str(key).lower(): value for key, value in record.items() if str(key).lower() in DATE_KEYS}
+    published, date_key = first_date(dated, where)
+    extra = plain_metadata({k: v for k, v in record.items() if k not in _KNOWN_KEYS and str(k).lower() != date_key})
     return make_document(
         body,
         text_field(record.get("source")) or own_url or where,
@@ -59,7 +61,8 @@ def _line_document(line: str, source: str, number: int) -> Document:
         url=own_url,
         title=text_field(record.get("title")),
         author=text_field(record.get("author")),
-        published=normalize_published(published, where),
+        published=published,
+        date_origin="front_matter",
         metadata={"format": "jsonl", "line": number, **extra},
     )
 
