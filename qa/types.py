@@ -6,6 +6,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# How a citation names where its date came from (ingest records ``date_origin``).
+DATE_ORIGINS = {
+    "front_matter": "front matter",
+    "html_meta": "page metadata",
+    "text": "printed in the text",
+    "pdf_metadata": "PDF file metadata",
+    "feed": "feed entry",
+}
 Turn = tuple[str, str]  # (role, content) of a chat turn, role in {"user", "assistant"}
 
 
@@ -22,6 +30,15 @@ class Passage:
     published: str | None = None
     page: int | None = None
     score: float = 0.0
+    date_origin: str | None = None  # where ``published`` came from: front_matter, html_meta, text, pdf_metadata, feed
+
+    @property
+    def dated(self) -> str:
+        """``"2003-08-26 (printed in the text)"``, ``"2024-08-14"`` or ``"undated"``, for a citation."""
+        if not self.published:
+            return "undated"
+        origin = DATE_ORIGINS.get(self.date_origin or "")
+        return f"{self.published} ({origin})" if origin else self.published
 
     def to_json(self, *, with_score: bool = True) -> dict[str, Any]:
         data = asdict(self)
@@ -134,6 +151,7 @@ class Retrieval:
     empty_reason: str | None = None
     filters: Filters = field(default_factory=Filters)
     newest_published: str | None = None  # the newest publication date among ``passages``
+    date_note: str | None = None  # what a date bound left out ("reports after 29 Apr 2022 and 3 undated ...")
     recency: bool = False  # the question asked for the latest state: newer reports were preferred
     actors: tuple[str, ...] = ()  # alias groups the query named (searched under all their names)
     best_similarity: float | None = None  # cosine of the closest chunk: what the relevance bar tests

@@ -23,7 +23,7 @@ from qa.answer.followup import rewrite_problem, with_previous
 from qa.answer.prompts import load_examples, load_text, prompt_hash
 from qa.checks.base import Check, Draft, run_checks
 from qa.checks.gate import Gate
-from qa.retrieve.dense import Retriever
+from qa.retrieve.dense import Retriever, with_note
 from qa.types import Answer, Filters, Retrieval, Timings, Turn
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,8 @@ class AnswerChain:
             return
         decision = self.gate(rewritten or question, retrieval.passages) if self.gate else None
         if decision is not None and not decision.allowed:
-            blocked = replace(retrieval, passages=(), consulted=retrieval.passages, empty_reason=decision.reason)
+            reason = with_note(decision.reason or "", retrieval.date_note)
+            blocked = replace(retrieval, passages=(), consulted=retrieval.passages, empty_reason=reason)
             yield Done(self._abstain(blocked, base, retrieve_s, started, "gate"))
             return
         passages = list(retrieval.passages)
@@ -160,6 +161,12 @@ class AnswerChain:
             note += earlier
             yield Token(note)  # a "latest" answer says how recent its evidence is
             answer = replace(answer, text=answer.text + note)
+        if retrieval.date_note:  # an as-of date left reports out: say which, never filter silently
+            if answer.abstained:
+                answer = replace(answer, reason=with_note(answer.reason or "", retrieval.date_note))
+            else:
+                yield Token(f"\n\n{retrieval.date_note}")
+                answer = replace(answer, text=f"{answer.text}\n\n{retrieval.date_note}")
         yield Done(answer)
 
     def ask(self, question: str, **kwargs) -> Answer:

@@ -16,8 +16,7 @@ from qa.types import Answer, Passage
 def passage_line(n: int | None, p: Passage) -> str:
     where = p.url or p.source or "unknown source"
     bits = [f"[{n}]" if n else "-", p.title or "untitled", "—", where]
-    if p.published:
-        bits.append(f"({p.published})")
+    bits.append(f"({p.dated})")
     if p.page:
         bits.append(f"p. {p.page}")
     return " ".join(bits)

@@ -24,6 +24,7 @@ def passage_from(chunk_id: str, text: str, meta: dict[str, Any], score: float) -
         published=meta.get("published"),
         page=meta.get("page"),
         score=round(float(score), 4),
+        date_origin=meta.get("date_origin"),
     )
 
 
@@ -70,8 +71,11 @@ class Retriever:
         self.min_relevance = min_relevance
 
     def bounds(self, filters: Filters) -> tuple[Bounds, str | None]:
-        """``filters`` as date keys and document ids; or a reason when nothing can match."""
-        upper = min(filter(None, [date_key(filters.until), date_key(filters.as_of)]), default=None)
+        """``filters`` as date keys and document ids; or a reason when nothing can match.
+
+        An as-of date admits reports published up to ``AS_OF_GRACE_DAYS`` after it: situation
+        reports routinely state figures "as of" the day (or days) before they are published."""
+        upper = min(filter(None, [date_key(filters.until), date_key(as_of_upper(filters.as_of))]), default=None)
         doc_ids = None
         if filters.source:
             doc_ids = tuple(self.doc_ids_for_source(filters.source))
@@ -108,22 +112,62 @@ class Retriever:
                 found.append(r.doc_id)
         return found
 
+    def date_note(self, filters: Filters, allowed: tuple[str, ...] | None = None) -> str | None:
+        """What an as-of date leaves out, said in the answer: never a silent filter."""
+        if not filters.as_of:
+            return None
+        upper = as_of_upper(filters.as_of) or filters.as_of
+        records = [r for r in self.store.records() if allowed is None or r.doc_id in allowed]
+        later = sum(1 for r in records if r.published and r.published[:10] > upper)
+        undated = sum(1 for r in records if not r.published)
+        plural = lambda n: "" if n == 1 else "s"  # noqa: E731
+        parts = [f"{later} report{plural(later)} published after {upper}"] if later else []
+        parts += [f"{undated} undated report{plural(undated)}"] if undated else []
+        if not parts:
+            return None
+        grace = f"as of {filters.as_of}, plus {AS_OF_GRACE_DAYS} days for reports dated after their figures"
+        return f"Left out for the date asked about ({grace}): {' and '.join(parts)}."
+
     def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> Retrieval:
         filters = filters or Filters()
         k = k or self.top_k
-        where, reason = self.where(filters)
+        bounds, reason = self.bounds(filters)
         if reason:
             return Retrieval(query, (), empty_reason=reason, filters=filters)
+        where, note = bounds.where(), self.date_note(filters, bounds.doc_ids)
         vector = self.store.embeddings.embed_query(query)
         hits = [passage_from(*row) for row in self.store.search(vector, k, where)]
         if not hits:
-            return Retrieval(query, (), empty_reason=nothing_found(where is not None, filters), filters=filters)
+            reason = with_note(nothing_found(where is not None, filters), note)
+            return Retrieval(query, (), empty_reason=reason, filters=filters, date_note=note)
         relevant = tuple(p for p in hits if p.score >= self.min_relevance)
-        reason = None if relevant else "no passage is relevant enough to the question"
+        reason = None if relevant else with_note("no passage is relevant enough to the question", note)
         best = max(p.score for p in hits)
         return Retrieval(
-            query, relevant, consulted=tuple(hits), empty_reason=reason, filters=filters, best_similarity=best
+            query,
+            relevant,
+            consulted=tuple(hits),
+            empty_reason=reason,
+            filters=filters,
+            best_similarity=best,
+            date_note=note,
         )
+
+
+AS_OF_GRACE_DAYS = 3
+
+
+def as_of_upper(as_of: str | None) -> str | None:
+    """The last publication date an as-of date admits (``AS_OF_GRACE_DAYS`` after it)."""
+    if not as_of:
+        return None
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(as_of[:10]) + timedelta(days=AS_OF_GRACE_DAYS)).isoformat()
+
+
+def with_note(reason: str, note: str | None) -> str:
+    return f"{reason}; {note[0].lower()}{note[1:].rstrip('.')}" if note else reason
 
 
 def nothing_found(filtered: bool, filters: Filters) -> str:

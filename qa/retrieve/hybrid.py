@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from qa.retrieve.aliases import AliasTable
-from qa.retrieve.dense import Bounds, Retriever, nothing_found, passage_from
+from qa.retrieve.dense import Bounds, Retriever, nothing_found, passage_from, with_note
 from qa.retrieve.lexical import LexicalSearch
 from qa.retrieve.recency import as_of_in, asks_for_latest
 from qa.store.chroma import ReportStore
@@ -177,15 +177,17 @@ class HybridRetriever(Retriever):
         bounds, reason = self.bounds(filters)
         if reason:
             return Retrieval(query, (), empty_reason=reason, **meta)
+        meta["date_note"] = note = self.date_note(filters, bounds.doc_ids)
         vector = self.query_vector(query)
         candidates = self.candidates(query, vector, bounds, max(self.pool, 4 * k))
         if not candidates:
-            return Retrieval(query, (), empty_reason=nothing_found(bounds.where() is not None, filters), **meta)
+            reason = with_note(nothing_found(bounds.where() is not None, filters), note)
+            return Retrieval(query, (), empty_reason=reason, **meta)
         ranked = self.fuse(candidates, latest)
         consulted = tuple(x.passage() for x in ranked[:k])
         meta["best_similarity"] = round(max(x.cosine for x in candidates), 4)
         if meta["best_similarity"] < self.min_relevance:
-            reason = "no passage is relevant enough to the question"
+            reason = with_note("no passage is relevant enough to the question", note)
             return Retrieval(query, (), consulted=consulted, empty_reason=reason, **meta)
         chosen = self.diversify([x for x in ranked if self.eligible(x)], k)
         return Retrieval(query, tuple(x.passage() for x in chosen), consulted=consulted, **meta)

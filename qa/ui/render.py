@@ -196,9 +196,7 @@ def render_passage_text(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 # -- the sources panel -------------------------------------------------------------------
 def render_passage(p: Passage, element_id: str, label: str, spans: Sequence[tuple[int, int]] = ()) -> str:
-    meta = [
-        f'<span class="cq-date">{esc(p.published)}</span>' if p.published else '<span class="cq-date">undated</span>'
-    ]
+    meta = [f'<span class="cq-date">{esc(p.dated)}</span>']
     where = p.source or p.url or "unknown source"
     meta.append(link(p.url, where) if safe_url(p.url) else link(where, where))
     if p.page:
