@@ -13,7 +13,7 @@ the recorded run itself. The model verifier (a yes/no model call) is not replaye
 model; the replay reports how many sentences it would have been asked about.
 
     python benchmarks/checks_replay.py RUN/report.json Q.jsonl [--split dev] [--store RUN/store]
-        [--off asked_about,report_names] [--json OUT.json]
+        [--checks claim,newer_report] [--gate coverage --gate-bar 0.5] [--bar 0.4] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -32,15 +32,23 @@ from benchmarks._common import offline  # noqa: E402
 _NOTE = re.compile(r"\n\nNewest report used: \d{4}-\d{2}-\d{2}\..*$", re.S)
 
 
-def replay(report_path: Path, questions_path: Path, split: str | None, store_dir: Path | None, off: set[str]):
+def replay(
+    report_path: Path,
+    questions_path: Path,
+    split: str | None,
+    store_dir: Path | None,
+    checks: str,
+    gate_kind: str,
+    gate_bar: float,
+    bar: float,
+):
     from qa.answer.chain import NOT_COVERED, newest_report_note
     from qa.answer.citations import is_refusal, resolve_citations
     from qa.checks.base import Draft, run_checks
-    from qa.checks.gate import Gate
     from qa.eval import metrics as m
     from qa.eval import scoring
     from qa.eval.dataset import load_questions
-    from qa.factory import build_checks, make_aliases, make_store
+    from qa.factory import build_checks, build_gate, make_aliases, make_retriever, make_store
     from qa.retrieve.recency import as_of_in, asks_for_latest
     from qa.settings import Settings
     from qa.types import Answer, Passage
@@ -51,9 +59,11 @@ def replay(report_path: Path, questions_path: Path, split: str | None, store_dir
     if store_dir is not None:
         settings = settings.model_copy(update={"data_dir": store_dir, "chroma_url": None})
     aliases = make_aliases(settings)
-    reports = make_store(settings).document_text if store_dir is not None else None
-    gate = None if "gate" in off else Gate(aliases)
-    checks = [c for c in build_checks(aliases=aliases, reports=reports) if c.name not in off]
+    store = make_store(settings) if store_dir is not None else None
+    reports = store.document_text if store is not None else None
+    rarity = make_retriever(settings, store, aliases).lexical.rarity if store is not None else None
+    gate = None if gate_kind == "off" else build_gate(gate_kind, aliases=aliases, rarity=rarity, bar=gate_bar)
+    checks = build_checks(checks, aliases=aliases, reports=reports)
     rows = []
     for q in gold:
         rec = recorded[q.id]["answer"]
@@ -67,7 +77,10 @@ def replay(report_path: Path, questions_path: Path, split: str | None, store_dir
         )
         asked = rec.get("rewritten_question") or q.question
         stage, reason, text, citations = rec.get("refused_by"), rec.get("reason"), rec["text"], ()
-        if not rec["abstained"]:
+        recency = False
+        if not rec["abstained"] and passages and max(p.score for p in passages) < bar:
+            stage, reason, text = "relevance", "no passage is relevant enough to the question", NOT_COVERED
+        elif not rec["abstained"]:
             if gate is not None and not (decision := gate(asked, passages)).allowed:
                 stage, reason, text = "gate", decision.reason, NOT_COVERED
             else:
@@ -129,7 +142,10 @@ def main() -> None:
     ap.add_argument("questions", type=Path)
     ap.add_argument("--split")
     ap.add_argument("--store", type=Path, help="the run's store directory (RUN/store), for whole-report reads")
-    ap.add_argument("--off", default="", help="comma-separated stages to switch off (gate, sentences, ...)")
+    ap.add_argument("--checks", default="sentences,asked_kind,asked_about,report_names,newer_report")
+    ap.add_argument("--gate", default="names", help="names, coverage or off")
+    ap.add_argument("--gate-bar", type=float, default=0.5)
+    ap.add_argument("--bar", type=float, default=0.0, help="a relevance bar above the recorded one")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
     args = ap.parse_args()

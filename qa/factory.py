@@ -53,30 +53,92 @@ def make_retriever(settings: Settings, store: ReportStore | None = None, aliases
     )
 
 
-def build_checks(*, aliases=None, reports: Callable[[str], str] | None = None, judge=None) -> list:
-    """The checks after generation, in the order the chain runs them."""
-    from qa.checks.asks import AskedAbout, AskedKind, ReportNames
-    from qa.checks.newest import NewerReport
+def _sentences(aliases, reports, judge):
     from qa.checks.support import SentenceSupport, Verifier
 
-    return [
-        SentenceSupport(Verifier(aliases, judge, reports)),
-        AskedKind(),
-        AskedAbout(),
-        ReportNames(aliases, reports),
-        NewerReport(aliases),
-    ]
+    return SentenceSupport(Verifier(aliases, judge, reports))
+
+
+def _asked_kind(aliases, reports, judge):
+    from qa.checks.asks import AskedKind
+
+    return AskedKind()
+
+
+def _asked_about(aliases, reports, judge):
+    from qa.checks.asks import AskedAbout
+
+    return AskedAbout()
+
+
+def _report_names(aliases, reports, judge):
+    from qa.checks.asks import ReportNames
+
+    return ReportNames(aliases, reports)
+
+
+def _claim(aliases, reports, judge):
+    from qa.checks.claim import ClaimSentence
+
+    return ClaimSentence(aliases, reports)
+
+
+def _newer_report(aliases, reports, judge):
+    from qa.checks.newest import NewerReport
+
+    return NewerReport(aliases)
+
+
+# Every check after generation, by the name settings and the eval report use. A new check is one
+# module plus one line here.
+CHECKS = {
+    "sentences": _sentences,
+    "asked_kind": _asked_kind,
+    "asked_about": _asked_about,
+    "report_names": _report_names,
+    "claim": _claim,
+    "newer_report": _newer_report,
+}
+DEFAULT_CHECKS = "sentences,asked_kind,asked_about,report_names,newer_report"
+
+
+def build_checks(
+    names: str = DEFAULT_CHECKS, *, aliases=None, reports: Callable[[str], str] | None = None, judge=None
+) -> list:
+    """The checks after generation named in ``names`` (comma-separated), in that order."""
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in CHECKS]
+    if unknown:
+        raise ConfigError(f"Unknown check(s) {', '.join(unknown)}: choose from {', '.join(CHECKS)}.")
+    return [CHECKS[n](aliases, reports, judge) for n in chosen]
+
+
+def build_gate(kind: str = "names", *, aliases=None, rarity=None, bar: float = 0.5):
+    from qa.checks.gate import CoverageGate, Gate
+
+    return CoverageGate(aliases, rarity, bar) if kind == "coverage" else Gate(aliases)
 
 
 def build_chain(
-    retriever, chat_model, *, aliases=None, reports=None, gate: bool = True, verify: bool = True, judge=None
+    retriever,
+    chat_model,
+    *,
+    aliases=None,
+    reports=None,
+    gate: bool = True,
+    verify: bool = True,
+    judge=None,
+    checks: str = DEFAULT_CHECKS,
+    gate_kind: str = "names",
+    gate_bar: float = 0.5,
+    rarity=None,
 ):
     """An ``AnswerChain`` over ``retriever`` and ``chat_model`` with the gate and checks switched on."""
     from qa.answer.chain import AnswerChain
-    from qa.checks.gate import Gate
 
-    checks = build_checks(aliases=aliases, reports=reports, judge=judge) if verify else []
-    return AnswerChain(retriever, chat_model, gate=Gate(aliases) if gate else None, checks=checks)
+    chosen = build_checks(checks, aliases=aliases, reports=reports, judge=judge) if verify else []
+    the_gate = build_gate(gate_kind, aliases=aliases, rarity=rarity, bar=gate_bar) if gate else None
+    return AnswerChain(retriever, chat_model, gate=the_gate, checks=chosen)
 
 
 def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=None):
@@ -87,12 +149,20 @@ def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=
     aliases = make_aliases(settings)
     model = chat_model or make_chat_model(settings)
     judge = model_judge(model) if settings.verify and settings.verify_with_model else None
+    from qa.retrieve.hybrid import HybridRetriever
+
+    retriever = make_retriever(settings, store, aliases)
+    lexical = retriever.lexical if isinstance(retriever, HybridRetriever) else None
     return build_chain(
-        make_retriever(settings, store, aliases),
+        retriever,
         model,
         aliases=aliases,
         reports=store.document_text,
         gate=settings.gate,
         verify=settings.verify,
         judge=judge,
+        checks=settings.checks,
+        gate_kind=settings.gate_kind,
+        gate_bar=settings.gate_bar,
+        rarity=lexical.rarity if lexical is not None else None,
     )

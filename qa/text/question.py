@@ -1,0 +1,173 @@
+"""A question read once: what it asks for, what it is about, its names, figures and dates.
+
+Everything comes from spaCy's parse and entity types, not from word lists: the wh-word and the
+token it governs say what is asked for (a figure, a time, a person, a place, an organisation or a
+thing); the root verb and the asked-about noun are the *focus* ("killed", "injured", "weapons");
+named entities and proper nouns are the question's *names*; figures are read by value; dates by
+``dateparser``. Every check reads this object; none re-parses the question.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.text.nlp import parse
+from qa.text.terms import numbers_in, without_dates
+from qa.text.words import CALENDAR_WORDS, STOPWORDS, stem
+
+Asks = Literal["figure", "time", "person", "place", "organisation", "thing"]
+# spaCy entity types -> what an answer of that type is
+ENTITY_KIND: dict[str, Asks] = {
+    "PERSON": "person",
+    "NORP": "organisation",
+    "ORG": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "DATE": "time",
+    "TIME": "time",
+    "CARDINAL": "figure",
+    "MONEY": "figure",
+    "PERCENT": "figure",
+    "QUANTITY": "figure",
+    "ORDINAL": "figure",
+}
+NAME_LABELS = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
+_WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "how", "why"})
+CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "NUM"})
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    asks: Asks | None  # what kind of fact answers it (None: a why/how question, or unclear)
+    focus: tuple[str, ...]  # stems of what is asked about: the root verb, the asked-about noun
+    primary: str | None  # the one focus stem an answer's sentence must say: the content root verb, else the noun
+    names: tuple[str, ...]  # named entities and proper-noun phrases, as written
+    figures: frozenset[str]  # figures by value (dates' day numbers left out)
+    dates: tuple[str, ...]  # ISO dates the question names
+    terms: tuple[str, ...]  # stems of its content words (names' words included)
+
+    @property
+    def name_words(self) -> set[str]:
+        return {stem(w.lower()) for n in self.names for w in re.findall(r"[\w'’-]+", n)}
+
+
+def content_stems(doc) -> list[str]:
+    """Stems of the lemmas of a parsed text's content words (no stopwords, no punctuation)."""
+    return [
+        stem(t.lemma_.lower())
+        for t in doc
+        if t.pos_ in CONTENT_POS and t.lemma_.lower() not in STOPWORDS and (len(t.text) > 2 or t.like_num)
+    ]
+
+
+def _asks(doc) -> Asks | None:
+    words = [t.lower_ for t in doc]
+    for i, t in enumerate(doc):
+        if t.lower_ not in _WH:
+            continue
+        nxt = doc[i + 1] if i + 1 < len(doc) else None
+        if t.lower_ == "how":
+            if nxt is not None and (nxt.lower_ in ("many", "much") or nxt.pos_ == "ADJ" or nxt.pos_ == "ADV"):
+                return "figure"  # how many / how much / how old / how long
+            return None
+        if t.lower_ == "when":
+            return "time"
+        if t.lower_ == "where":
+            return "place"
+        if t.lower_ in ("who", "whom", "whose"):
+            return "person"
+        if t.lower_ == "why":
+            return None
+        # what / which: the noun it governs says it ("which country", "what date", "what number")
+        noun = _governed_noun(doc, i)
+        if noun is not None:
+            kind = _noun_kind(noun)
+            if kind is not None:
+                return kind
+        return "thing"
+    return "thing" if words and words[-1] == "?" else None
+
+
+def _governed_noun(doc, i: int):
+    """The noun a what/which determines ("which countries"), or the subject/attribute of "what is"."""
+    t = doc[i]
+    if t.dep_ == "det" and t.head.pos_ in ("NOUN", "PROPN"):
+        return t.head
+    for right in doc[i + 1 : i + 5]:
+        if right.pos_ in ("NOUN",):
+            return right
+    return None
+
+
+def _noun_kind(noun) -> Asks | None:
+    """A noun that spaCy's NER reads as a unit of time ("year", "date", "month") asks for a time."""
+    probe = parse(f"It happened in that {noun.lemma_.lower()}.")
+    if any(e.label_ in ("DATE", "TIME") for e in probe.ents) or noun.lemma_.lower() in ("date", "time"):
+        return "time"
+    if noun.lemma_.lower() in ("number", "figure", "total", "amount", "percentage", "toll", "count"):
+        return "figure"
+    return None
+
+
+@functools.lru_cache(maxsize=2048)
+def read_question(text: str) -> Question:
+    """The typed ``Question`` of ``text`` (cached: every check reads the same object)."""
+    from qa.text.dates import dates_in
+
+    doc = parse(text)
+    names = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        if ent.label_ in NAME_LABELS:
+            names.append(ent.text.strip())
+            covered |= set(range(ent.start, ent.end))
+    run: list[str] = []
+    for t in list(doc) + [None]:
+        if (
+            t is not None
+            and t.pos_ == "PROPN"
+            and t.i not in covered
+            and t.ent_type_ not in ("DATE", "TIME")
+            and t.lower_ not in CALENDAR_WORDS
+            and not (t.i == 0 and t.lower_ in _WH)
+        ):
+            run.append(t.text)
+            continue
+        if run:
+            names.append(" ".join(run))
+            run = []
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    focus = []
+    verb = None
+    if root is not None and root.pos_ in ("VERB", "NOUN") and root.lemma_.lower() not in STOPWORDS:
+        focus.append(stem(root.lemma_.lower()))
+        verb = focus[0] if root.pos_ == "VERB" else None
+    for t in doc:
+        if t.lower_ in _WH:
+            noun = _governed_noun(doc, t.i)
+            if noun is not None and noun.lemma_.lower() not in STOPWORDS:
+                focus.append(stem(noun.lemma_.lower()))
+            break
+    for t in doc:  # verbs of the asked clause ("were killed", "was injured") and their participles
+        if (
+            t.pos_ == "VERB"
+            and t.head == root
+            and t.dep_ in ("xcomp", "ccomp", "conj")
+            and t.lemma_.lower() not in STOPWORDS
+        ):
+            focus.append(stem(t.lemma_.lower()))
+    return Question(
+        text=text,
+        asks=_asks(doc),
+        focus=tuple(dict.fromkeys(focus)),
+        primary=verb or (focus[0] if focus else None),
+        names=tuple(dict.fromkeys(n for n in names if n)),
+        figures=frozenset(numbers_in(without_dates(text))),
+        dates=tuple(dates_in(text)),
+        terms=tuple(dict.fromkeys(content_stems(doc))),
+    )
