@@ -54,3 +54,17 @@ def test_the_command_line_package_has_no_import_cycle():
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         other = {"commands.py": "qa.cli.eval", "eval.py": "qa.cli.commands"}[name]
         assert other not in imported and "qa.cli" not in imported
+
+
+def test_library_logs_stay_quiet_unless_debugging():
+    import subprocess
+    import sys
+
+    code = (
+        "from qa.cli.common import configure_logging; import sys; configure_logging(debug=len(sys.argv) > 1);"
+        "from qa.retrieve.lexical import LexicalIndex; LexicalIndex.build([('d:0', 'text here', {'doc_id': 'd'})], None)"
+    )
+    quiet = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert quiet.returncode == 0 and "bm25s" not in quiet.stderr, quiet.stderr
+    loud = subprocess.run([sys.executable, "-c", code, "debug"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "Building index" in loud.stderr

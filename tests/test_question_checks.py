@@ -41,7 +41,12 @@ def test_a_questions_names_are_its_entities_not_its_first_word_or_its_dates():
 
 
 P = [
-    Passage("Nine people were killed in the Tawila bombing. Dozens were taken to hospital.", "d2", "d2:0", title="Tawila bombing"),
+    Passage(
+        "Nine people were killed in the Tawila bombing. Dozens were taken to hospital.",
+        "d2",
+        "d2:0",
+        title="Tawila bombing",
+    ),
     Passage("Flooding in Merdan displaced 4,000 families, officials said.", "d3", "d3:0", title="Merdan floods"),
 ]
 
@@ -57,7 +62,9 @@ def test_a_figure_from_a_sentence_about_another_outcome_is_refused():
 
 
 def test_the_same_figure_for_the_outcome_it_states_is_kept():
-    assert check("How many people were killed in the Tawila bombing?", "Nine people were killed [1].").action == "replace"
+    assert (
+        check("How many people were killed in the Tawila bombing?", "Nine people were killed [1].").action == "replace"
+    )
 
 
 def test_synonyms_of_an_outcome_are_a_switch():
@@ -67,14 +74,21 @@ def test_synonyms_of_an_outcome_are_a_switch():
 
 
 def test_a_restatement_of_the_question_is_not_an_answer():
-    verdict = check("How many people were killed in the Tawila bombing?", "People were killed in the Tawila bombing [1].")
+    verdict = check(
+        "How many people were killed in the Tawila bombing?", "People were killed in the Tawila bombing [1]."
+    )
     assert verdict.action == "refuse" and "restates" in verdict.reason
 
 
 def test_a_fact_from_a_report_on_another_place_is_refused():
-    verdict = check("How many families did the floods in Qalandar displace?", "The floods displaced 4,000 families [2].")
+    verdict = check(
+        "How many families did the floods in Qalandar displace?", "The floods displaced 4,000 families [2]."
+    )
     assert verdict.action == "refuse"
-    assert check("How many families did the floods in Merdan displace?", "The floods displaced 4,000 families [2].").action == "replace"
+    assert (
+        check("How many families did the floods in Merdan displace?", "The floods displaced 4,000 families [2].").action
+        == "replace"
+    )
 
 
 def test_the_coverage_gate_weighs_rare_names_and_names_what_is_missing():

@@ -66,6 +66,13 @@ def tokenize(text: str, aliases: AliasTable | None = None) -> list[str]:
     return tokens
 
 
+def quiet_bm25s() -> None:
+    """bm25s sets its own logger to DEBUG on import ("Building index from tokens" on every build):
+    it follows ours instead, WARNING unless the root logger is at DEBUG (``--debug``)."""
+    root = logging.getLogger().getEffectiveLevel()
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if root <= logging.DEBUG else logging.WARNING)
+
+
 @dataclass(frozen=True)
 class LexicalHit:
     chunk_id: str
@@ -104,6 +111,7 @@ class LexicalIndex:
     def build(cls, chunks: Iterable[tuple[str, str, dict[str, Any]]], aliases: AliasTable | None) -> LexicalIndex:
         import bm25s
 
+        quiet_bm25s()
         ids, corpus, doc_codes, dates, doc_index = [], [], [], [], {}
         for chunk_id, text, meta in chunks:
             meta = meta or {}
