@@ -13,7 +13,7 @@ from ingest.dates import DATE_KEYS, DATE_ORIGINS
 from ingest.errors import LoadError
 from ingest.indexer import chunk_metadata
 from ingest.loaders import load
-from qa.store import DocRecord
+from qa.store.chroma import DocRecord
 from tests.hostile import PROSE
 
 
