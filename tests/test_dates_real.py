@@ -16,7 +16,7 @@ import yaml
 from ingest.dates import printed_date
 from ingest.errors import LoadError
 from ingest.loaders import load
-from tests.hostile import PROSE
+from tests.hostile import PROSE, _assemble
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "us-state-hiu"
 PRODUCTS = sorted((CORPUS / "products").glob("*.md"))
@@ -113,16 +113,7 @@ def styled_pdf(pages: list[list[tuple[str, float, bool]]], info: dict[str, str] 
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     if info:
         objects.append(("<< " + " ".join(f"/{k} ({v})" for k, v in info.items()) + " >>").encode())
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    trailer_info = b" /Info %d 0 R" % len(objects) if info else b""
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer_info, xref)
-    return bytes(out)
+    return _assemble(objects, len(objects) if info else None)
 
 
 BODY = [(PROSE[:90], 10, False), (PROSE[90:], 10, False)]
