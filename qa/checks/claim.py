@@ -158,8 +158,8 @@ class ClaimSentence:
     def _topic_named(self, q: Question, p: Passage, window: str) -> bool:
         """Most of the question's names are named in the window or the report's title (or, with
         ``topic_in_report``, anywhere in its report)."""
-        missing = [n for n in q.names if not name_found(n, f"{window}\n{p.title or ''}", self.aliases)]
+        missing = [n for n in q.entities if not name_found(n, f"{window}\n{p.title or ''}", self.aliases)]
         if missing and self.topic_in_report and self.reports is not None:
             whole = self.reports(p.doc_id)
             missing = [n for n in missing if not name_found(n, whole, self.aliases)]
-        return len(missing) <= (1 if len(q.names) >= 3 else 0)
+        return len(missing) <= (1 if len(q.entities) >= 3 else 0)

@@ -47,6 +47,7 @@ class Question:
     focus: tuple[str, ...]  # stems of what is asked about: the root verb, the asked-about noun
     primary: str | None  # the one focus stem an answer's sentence must say: the content root verb, else the noun
     names: tuple[str, ...]  # named entities and proper-noun phrases, as written
+    entities: tuple[str, ...]  # the named entities alone (spaCy's NER): the question's places and actors
     figures: frozenset[str]  # figures by value (dates' day numbers left out)
     dates: tuple[str, ...]  # ISO dates the question names
     terms: tuple[str, ...]  # stems of its content words (names' words included)
@@ -114,6 +115,12 @@ def _noun_kind(noun) -> Asks | None:
     return None
 
 
+def _clean(name: str) -> str:
+    """A name without a leading article or a trailing possessive ("the Al Noor Mosque", "Sea-Eye's")."""
+    name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.IGNORECASE)
+    return re.sub(r"['’]s?$", "", name).strip()
+
+
 @functools.lru_cache(maxsize=2048)
 def read_question(text: str) -> Question:
     """The typed ``Question`` of ``text`` (cached: every check reads the same object)."""
@@ -124,8 +131,9 @@ def read_question(text: str) -> Question:
     covered: set[int] = set()
     for ent in doc.ents:
         if ent.label_ in NAME_LABELS:
-            names.append(ent.text.strip())
+            names.append(_clean(ent.text))
             covered |= set(range(ent.start, ent.end))
+    entities = tuple(dict.fromkeys(n for n in names if n))
     run: list[str] = []
     for t in list(doc) + [None]:
         if (
@@ -139,7 +147,7 @@ def read_question(text: str) -> Question:
             run.append(t.text)
             continue
         if run:
-            names.append(" ".join(run))
+            names.append(_clean(" ".join(run)))
             run = []
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     focus = []
@@ -167,6 +175,7 @@ def read_question(text: str) -> Question:
         focus=tuple(dict.fromkeys(focus)),
         primary=verb or (focus[0] if focus else None),
         names=tuple(dict.fromkeys(n for n in names if n)),
+        entities=entities,
         figures=frozenset(numbers_in(without_dates(text))),
         dates=tuple(dates_in(text)),
         terms=tuple(dict.fromkeys(content_stems(doc))),
