@@ -305,3 +305,34 @@ def test_judge_asks_yes_or_no_without_markers():
     assert "Candidate answer: The Varo bridge.\n" in model.last_prompt
     assert judge("Which bridge?", ["Varo bridge"], "The Kel bridge [1].") == 0.0
     assert judge("Which bridge?", ["Varo bridge"], "A bridge.") is None  # no verdict: left out of the mean
+
+
+def test_replaying_the_checks_on_a_run_without_them_gives_the_run_with_them(gold, run_cli, tmp_path, monkeypatch):
+    """benchmarks/checks_replay.py scores the gate and checks on recorded drafts: the same refusals
+    and answers as running the chain with them (no model verifier: it needs the model)."""
+    from benchmarks.checks_replay import replay
+
+    questions, corpus = gold
+    monkeypatch.setenv("CONFLICT_QA_VERIFY_WITH_MODEL", "false")
+    monkeypatch.setenv("CONFLICT_QA_GATE", "false")
+    run_cli(str(questions), "--corpus", str(corpus), "--out", str(tmp_path / "raw"), "--json")
+    monkeypatch.setenv("CONFLICT_QA_GATE", "true")
+    monkeypatch.setenv("CONFLICT_QA_VERIFY", "true")
+    run_cli(str(questions), "--corpus", str(corpus), "--out", str(tmp_path / "checked"), "--json")
+    checked = {
+        q["id"]: q["answer"] for q in json.loads((tmp_path / "checked" / "report.json").read_text())["questions"]
+    }
+    monkeypatch.setenv("CONFLICT_QA_DATA_DIR", str(tmp_path / "raw" / "store"))
+    from qa.factory import DEFAULT_CHECKS
+
+    agg, stages, rows = replay(
+        tmp_path / "raw" / "report.json", questions, None, tmp_path / "raw" / "store", DEFAULT_CHECKS, "names", 0.5, 0.0
+    )
+    assert {r.gold.id: r.answer.abstained for r in rows} == {k: v["abstained"] for k, v in checked.items()}
+    assert {r.gold.id: r.answer.refused_by for r in rows} == {k: v["refused_by"] for k, v in checked.items()}
+    assert {r.gold.id: r.answer.text for r in rows if not r.answer.abstained} == {
+        k: v["text"] for k, v in checked.items() if not v["abstained"]
+    }
+    assert agg["n"] == len(QUESTIONS) and sum(s["refusals"] for s in stages.values()) == sum(
+        r.answer.abstained for r in rows
+    )
