@@ -125,6 +125,8 @@ def replay(
     for kind in ("near_miss", "out_of_corpus"):
         group = [r for r in rows if r.gold.type == kind]
         agg[f"refusal_recall_{kind}"] = m.mean_or_none(float(r.answer.abstained) for r in group)
+    for kind in ("latest", "as_of"):  # update chains: the newest (as-of) report's figure, leniently
+        agg[f"lenient_{kind}"] = m.mean_or_none(r.scores.get("lenient") for r in rows if r.gold.type == kind)
     answerable = [r for r in rows if not r.gold.unanswerable]
     agg["false_refusals"] = m.mean_or_none(float(r.answer.abstained) for r in answerable)
     return agg, scoring.by_stage(rows), rows
