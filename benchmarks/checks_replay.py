@@ -87,7 +87,16 @@ def replay(
                 raw = _NOTE.sub("", text)
                 recency = asks_for_latest(asked) or as_of_in(asked) is not None or q.as_of is not None
                 resolved, cites = resolve_citations(raw, list(passages))
-                draft = Draft(q.question, asked, asked, resolved, cites, passages, recency=recency)
+                draft = Draft(
+                    q.question,
+                    asked,
+                    asked,
+                    resolved,
+                    cites,
+                    passages,
+                    recency=recency,
+                    as_of=q.as_of or as_of_in(asked),
+                )
                 if is_refusal(resolved):
                     stage, text = "model", NOT_COVERED
                 else:
@@ -152,7 +161,7 @@ def main() -> None:
     ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
     args = ap.parse_args()
     agg, stages, rows = replay(
-        args.report, args.questions, args.split, args.store, set(filter(None, args.off.split(",")))
+        args.report, args.questions, args.split, args.store, args.checks, args.gate, args.gate_bar, args.bar
     )
     print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
     for r in rows:

@@ -14,7 +14,15 @@ DATE_ORIGINS = {
     "pdf_metadata": "PDF file metadata",
     "feed": "feed entry",
 }
-Turn = tuple[str, str]  # (role, content) of a chat turn, role in {"user", "assistant"}
+Turn = tuple[str, str]
+# Notes the chain appends after an answer, not part of what it claims (and not scored as such).
+ANSWER_NOTES = ("\n\nNewest report used: ", "\n\nLeft out for the date asked about ")
+
+
+def answer_body(text: str) -> str:
+    """An answer's text without the notes appended after it."""
+    cut = min((i for i in (text.find(n) for n in ANSWER_NOTES) if i >= 0), default=len(text))
+    return text[:cut]  # (role, content) of a chat turn, role in {"user", "assistant"}
 
 
 @dataclass(frozen=True)

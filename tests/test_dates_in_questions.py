@@ -81,3 +81,18 @@ def test_stored_passages_carry_their_date_origin(dated_and_undated):
     passages = make_hybrid(settings, store).retrieve("Merdan floods death toll").passages
     origins = {p.date_origin for p in passages if p.published}
     assert origins == {"front_matter"}
+
+
+def test_reports_of_the_grace_days_come_after_those_by_the_date_and_never_replace_their_figure(dated_and_undated):
+    settings, store = dated_and_undated
+    retriever = make_hybrid(settings, store)
+    question = "How many people had the Merdan floods killed?"
+    retrieval = retriever.retrieve(question, Filters(as_of="2024-05-18"))
+    dates = [p.published for p in retrieval.passages if p.published in ("2024-05-02", "2024-05-20")]
+    assert dates[0] == "2024-05-02", "the report published by the as-of date comes first"
+    n = next(i for i, p in enumerate(retrieval.passages, 1) if p.published == "2024-05-02")
+    model = RecordingChatModel.replying(f"The floods had killed 12 people [{n}].")
+    answer = build_chain(retriever, model, aliases=retriever.aliases, reports=store.document_text).ask(
+        question, filters=Filters(as_of="2024-05-18")
+    )
+    assert not answer.abstained and "12" in answer.text and "31" not in answer.text.split("\n\n")[0]

@@ -155,6 +155,7 @@ class AnswerChain:
             *resolve_citations("".join(parts), passages),
             tuple(passages),
             recency=retrieval.recency,
+            as_of=retrieval.filters.as_of,
         )
         answer, earlier = self._finish(draft, timings, base)
         if retrieval.recency and (note := newest_report_note(answer)):

@@ -27,6 +27,7 @@ class Draft:
     passages: tuple[Passage, ...]
     sentences: tuple[SentenceCheck, ...] = ()
     recency: bool = False  # the question asked for the latest state (passages are newest first)
+    as_of: str | None = None  # the date the question asks about, when it names one
 
     @property
     def cited(self) -> list[Passage]:

@@ -5,8 +5,8 @@ and names (spaCy entities and proper nouns) the question does not contain, or, f
 question, new content words. The passage sentence that gives that fact — one sentence of a cited
 passage, or two adjacent ones — must also carry what the question asks about: its *focus* (the
 root verb and the asked-about noun, by lemma: "injured", "detect", "weapons"). The question's own
-names (its place and actors) may be named anywhere in that report, its title included (a report
-about the Qarzai Bazaar need not repeat "Qarzai" in every sentence); aliases count.
+entities (its places and actors) must be named in that sentence or the report's title (with three
+or more, one may be missing; with ``topic_in_report``, anywhere in the report); aliases count.
 
 "The US military has used the Tomahawk cruise missile for decades to detect mines [1]" then fails
 when the passage sentence holding "Tomahawk" never says "detect"; "Nine people were killed [1]"
@@ -28,8 +28,6 @@ from qa.text.sentences import sentence_spans, split_sentences
 from qa.text.terms import name_found, numbers_in, prefix_key, without_dates
 from qa.text.words import stem
 from qa.types import Passage, SentenceCheck
-
-_YEAR = re.compile(r"^(1[89]|20)\d\d$")
 
 
 def new_fact(sentence: str, q: Question) -> tuple[set[str], set[str], set[str]]:

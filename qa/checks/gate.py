@@ -92,7 +92,10 @@ class CoverageGate:
             return GateDecision(True)
         haystack = evidence_text(passages)
         numbers = numbers_in(haystack.replace("-", " "))
-        found = {w: (w in numbers) if w.isdigit() else name_found(w, haystack, self.aliases) for w in weights}
+        from qa.text.question import read_question
+
+        figures = read_question(question).figures
+        found = {w: (w in numbers) if w in figures else name_found(w, haystack, self.aliases) for w in weights}
         total = sum(weights.values())
         share = sum(weights[w] for w, ok in found.items() if ok) / total
         missing = tuple(sorted((w for w, ok in found.items() if not ok), key=lambda w: -weights[w]))

@@ -76,6 +76,11 @@ def newer_figure(
     return best
 
 
+def _hidden(p: Passage) -> Passage:
+    """The passage with no date: never preferred as the newer report (its number stays the same)."""
+    return replace(p, published=None)
+
+
 class NewerReport:
     """A "latest" answer that quoted an older report's figure gets the newer report's sentence.
 
@@ -92,7 +97,11 @@ class NewerReport:
     def __call__(self, draft: Draft) -> Verdict:
         if not draft.recency:
             return Verdict.ok()
-        newer = newer_figure(draft.standalone, draft.text, draft.citations, draft.passages, self.aliases)
+        # under an as-of date, a report published after it (in the grace days) is not "newer" evidence
+        passages = [
+            p if not draft.as_of or (p.published or "")[:10] <= draft.as_of else _hidden(p) for p in draft.passages
+        ]
+        newer = newer_figure(draft.standalone, draft.text, draft.citations, passages, self.aliases)
         if newer is None:
             return Verdict.ok()
         date = (newer.passage.published or "")[:10]

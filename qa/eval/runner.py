@@ -18,6 +18,7 @@ from qa.eval import scoring
 from qa.eval.dataset import GoldQuestion
 from qa.eval.tradeoff import GateSignal, gate_signal, sweep
 from qa.retrieve.dense import Retriever
+from qa.retrieve.hybrid import HybridRetriever
 from qa.settings import Settings
 from qa.types import Answer, Filters, Passage
 
@@ -157,7 +158,8 @@ def evaluate_question(
             scores["judge"] = 0.0 if answer.abstained else judge(q.question, q.answers, answer.text)
     scores["correct"] = scoring.is_correct(q, answer, scores)
     timings = _timings(answer, retrieve_s)
-    signal = gate_signal(query, retriever.retrieve(query, filters, k=top_k), getattr(retriever, "aliases", None))
+    aliases = retriever.aliases if isinstance(retriever, HybridRetriever) else None
+    signal = gate_signal(query, retriever.retrieve(query, filters, k=top_k), aliases)
     ranked = tuple(scoring.rank_documents(passages, q.sources))
     return QuestionResult(q, query, ranked, scores, timings, answer, signal)
 
@@ -197,6 +199,11 @@ def describe_run(
         "retrieval_mode": getattr(settings, "retrieval", None) or "dense",
         "use_aliases": getattr(settings, "use_aliases", None),
         "recency": getattr(settings, "recency", None),
+        "gate": settings.gate and settings.gate_kind,
+        "gate_bar": settings.gate_bar if settings.gate_kind == "coverage" else None,
+        "verify": settings.verify,
+        "verify_with_model": settings.verify_with_model,
+        "checks": settings.checks if settings.verify else "",
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "embedding_model": str(settings.embedding_model_path or "all-MiniLM-L6-v2 (bundled)"),

@@ -14,7 +14,7 @@ from typing import Any
 from qa.eval import metrics as m
 from qa.eval.dataset import GoldQuestion
 from qa.eval.extra_metrics import gold_ref_for, strip_markers
-from qa.types import Answer, Passage
+from qa.types import Answer, Passage, answer_body
 
 RANK_DEPTH = 10  # passages retrieved to rank documents
 HITS_KS = tuple(range(1, RANK_DEPTH + 1))
@@ -79,7 +79,7 @@ def retrieval_scores(q: GoldQuestion, passages: Sequence[Passage], top_k: int) -
 
 def answer_scores(q: GoldQuestion, answer: Answer) -> dict[str, float | None]:
     """EM / F1 / contains against the gold strings (answerable questions only) and citation scores."""
-    prediction = "" if answer.abstained else strip_markers(answer.text)
+    prediction = "" if answer.abstained else strip_markers(answer_body(answer.text))
     gold = set(q.sources)
     cited = [doc_key(c.passage, q.sources) for c in answer.citations]
     answerable = not q.unanswerable
@@ -96,7 +96,7 @@ def answer_scores(q: GoldQuestion, answer: Answer) -> dict[str, float | None]:
         ),
         "citation_precision": m.citation_precision(cited, gold),
         "citation_recall": m.citation_recall(cited, gold),
-        "cited_sentence_share": None if answer.abstained else m.cited_sentence_share(answer.text),
+        "cited_sentence_share": None if answer.abstained else m.cited_sentence_share(answer_body(answer.text)),
     }
 
 

@@ -15,7 +15,7 @@ from qa.retrieve.aliases import AliasTable
 from qa.retrieve.dense import Bounds, Retriever, nothing_found, passage_from, with_note
 from qa.retrieve.lexical import LexicalSearch
 from qa.retrieve.recency import as_of_in, asks_for_latest
-from qa.store.chroma import ReportStore
+from qa.store.chroma import ReportStore, date_key
 from qa.types import Filters, Passage, Retrieval
 
 log = logging.getLogger(__name__)
@@ -125,12 +125,13 @@ class HybridRetriever(Retriever):
             found[hit.chunk_id].lexical_rank = rank
         return list(found.values())
 
-    def fuse(self, candidates: list[_Candidate], latest: bool) -> list[_Candidate]:
+    def fuse(self, candidates: list[_Candidate], latest: bool, as_of: int | None = None) -> list[_Candidate]:
         """Reciprocal-rank fusion of the cosine ranking and the keyword ranking, best first.
 
         For a latest / as-of question, the documents whose best fused score is within
         ``recency_band`` of the top one (equally on-topic, by RRF's measure) come first, newest
-        first; a newer report that is merely related stays in its fused place."""
+        first; a newer report that is merely related stays in its fused place. Under an as-of date,
+        the reports published by that date come before those of the grace days after it."""
         c = self.rrf_k
         by_cosine = sorted(candidates, key=lambda x: (-x.cosine, x.chunk_id))
         for rank, cand in enumerate(by_cosine, start=1):
@@ -144,7 +145,13 @@ class HybridRetriever(Retriever):
             best.setdefault(cand.doc_id, cand.fused)
         bar = self.recency_band * eligible[0].fused
         band = {doc for doc, score in best.items() if score >= bar}
-        return sorted(ranked, key=lambda x: (x.doc_id not in band, -x.date if x.doc_id in band else 0, -x.fused))
+
+        def late(x: _Candidate) -> bool:
+            return as_of is not None and x.date > as_of
+
+        return sorted(
+            ranked, key=lambda x: (x.doc_id not in band, late(x), -x.date if x.doc_id in band else 0, -x.fused)
+        )
 
     def eligible(self, cand: _Candidate) -> bool:
         return cand.cosine >= self.min_relevance or (
@@ -183,7 +190,7 @@ class HybridRetriever(Retriever):
         if not candidates:
             reason = with_note(nothing_found(bounds.where() is not None, filters), note)
             return Retrieval(query, (), empty_reason=reason, **meta)
-        ranked = self.fuse(candidates, latest)
+        ranked = self.fuse(candidates, latest, date_key(filters.as_of))
         consulted = tuple(x.passage() for x in ranked[:k])
         meta["best_similarity"] = round(max(x.cosine for x in candidates), 4)
         if meta["best_similarity"] < self.min_relevance:

@@ -11,8 +11,8 @@ import re
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)
-# Words that frame a question or a count rather than name its subject ("how many people ...",
-# "the latest report ..."): left out where a question's own words are compared with a passage.
+# Words that frame a question rather than name its subject ("When did ...", "According to ...",
+# "the latest report ..."): they never start a name.
 QUESTION_WORDS = frozenset(
     {
         "what",
@@ -91,6 +91,12 @@ QUESTION_WORDS = frozenset(
         "earlier",
         "later",
         "question",
+    }
+)
+# ... and words that frame a count ("how many people ...", "the total number ..."): left out, with
+# the question words, where a question's own words are compared with a passage.
+COUNT_WORDS = frozenset(
+    {
         "be",
         "been",
         "being",
@@ -136,7 +142,9 @@ _UNITS = (
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 # "one" is left out on purpose: "no one", "one of the" are not figures.
 WORD_NUMBERS = {w: i for i, w in enumerate(_UNITS, start=2)} | _TENS
-_SKIP = STOPWORDS | QUESTION_WORDS | CALENDAR_WORDS | {"one", *WORD_NUMBERS}
+# What ``content_words`` leaves out: our question and count words, months and days, number words
+# (bm25s' STOPWORDS are for keyword search: dropping them here would change what the checks compare).
+_SKIP = QUESTION_WORDS | COUNT_WORDS | CALENDAR_WORDS | {"one", *WORD_NUMBERS}
 _VOWELS = frozenset("aeiouy")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
@@ -166,4 +174,4 @@ def content_words(text: str, *, figures: bool = True) -> set[str]:
     """Lower-case words of ``text`` that say something: no stopwords, question words, months or
     number words; three letters or more, or (with ``figures``) a figure."""
     words = (w.lower() for w in _WORD.findall(text))
-    return {w for w in words if w not in _SKIP and (len(w) > 2 and not w.isdigit() or figures and w.isdigit())}
+    return {w for w in words if w not in _SKIP and (len(w) > 2 and w[0].isalpha() or figures and w.isdigit())}
