@@ -131,7 +131,7 @@ def test_as_of_dates_in_questions(question, iso):
 
 
 # -- filters ----------------------------------------------------------------------------------
-def test_bounds_take_the_earlier_of_until_and_as_of():
+def test_bounds_take_the_earlier_of_until_and_as_of_with_its_grace_days():
     class Store:
         def records(self):
             return []
@@ -139,8 +139,10 @@ def test_bounds_take_the_earlier_of_until_and_as_of():
     from qa.retrieve.dense import Retriever
 
     bounds, reason = Retriever(Store()).bounds(Filters(since="2024-01-01", until="2024-06-30", as_of="2024-05-01"))
-    assert reason is None and (bounds.since, bounds.until) == (20240101, 20240501)
-    assert bounds.where() == {"$and": [{"published_ts": {"$gte": 20240101}}, {"published_ts": {"$lte": 20240501}}]}
+    assert reason is None and (bounds.since, bounds.until) == (20240101, 20240504), "as of 1 May admits 4 May"
+    assert bounds.where() == {"$and": [{"published_ts": {"$gte": 20240101}}, {"published_ts": {"$lte": 20240504}}]}
+    bounds, _ = Retriever(Store()).bounds(Filters(until="2024-05-02", as_of="2024-05-01"))
+    assert bounds.until == 20240502, "an earlier --until still wins"
     assert Retriever(Store()).bounds(Filters(source="x"))[1] == "no loaded document's source matches 'x'"
 
 
