@@ -244,7 +244,7 @@ class LexicalSearch:
 
     def rarity(self, text: str) -> float:
         """How rare a word or name is in the store: the highest rarity of its search tokens."""
-        index = self.index()
+        index = self._index or self.index()  # the index the question was just searched with
         return max((index.rarity(t) for t in tokenize(text)), default=0.0)
 
     def index(self) -> LexicalIndex:

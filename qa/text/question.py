@@ -108,10 +108,8 @@ def _governed_noun(doc, i: int):
 def _noun_kind(noun) -> Asks | None:
     """A noun that spaCy's NER reads as a unit of time ("year", "date", "month") asks for a time."""
     probe = parse(f"It happened in that {noun.lemma_.lower()}.")
-    if any(e.label_ in ("DATE", "TIME") for e in probe.ents) or noun.lemma_.lower() in ("date", "time"):
+    if any(e.label_ in ("DATE", "TIME") for e in probe.ents):
         return "time"
-    if noun.lemma_.lower() in ("number", "figure", "total", "amount", "percentage", "toll", "count"):
-        return "figure"
     return None
 
 

@@ -6,6 +6,7 @@ stemmer is a light suffix stripper, the same for reports and questions.
 
 from __future__ import annotations
 
+import calendar
 import re
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
@@ -131,10 +132,8 @@ COUNT_WORDS = frozenset(
         "other",
     }
 )
-CALENDAR_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday".split()
-)
+# Month and weekday names from the standard library's calendar (English locale).
+CALENDAR_WORDS = frozenset(n.lower() for n in (*calendar.month_name, *calendar.day_name) if n)
 _UNITS = (
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty"
