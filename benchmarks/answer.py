@@ -6,8 +6,10 @@ One run reports: model load time; prompt-eval and generation tokens/s; first-tok
 for a first question, the same question repeated, a new question, and a new question right after
 a follow-up rewrite call, each with the prompt cache on and off; resident memory across N
 questions through the whole chain. ``--sweep`` adds answer accuracy against the number of
-passages given to the model (top_k) on a few gold questions from eval/. Writes (merges into)
-benchmarks/results/answer.json.
+passages given to the model (top_k) on a few gold questions from eval/. ``--contexts`` measures
+only the first token of new questions with fixed chunks against sentence windows, interleaved in
+one run over real dev questions (``--store`` reuses a data dir holding eval/real/corpus). Writes
+(merges into) benchmarks/results/answer.json.
 
 Target: with the cache on, a warm question's first token costs no more than 1.2x the time to
 evaluate its own passages and question at the measured prompt-eval rate.
@@ -221,12 +223,67 @@ def context_sweep(settings, n_questions: int, top_ks=(2, 4, 6)) -> dict:
     return {"questions": [q["id"] for q in picked], "chunk_size": settings.chunk_size, "by_top_k": rows}
 
 
+def context_run(settings, store, n_questions: int, budget: int) -> dict:
+    """First token of new questions (retrieval included) with fixed chunks and with sentence
+    windows, the two interleaved question by question in one run, prompt cache on (the static
+    prefix warm), over answerable questions of the real dev split."""
+    from qa.backends.chat import resolve_model_path
+    from qa.backends.llamacpp import LlamaCppChat
+    from qa.eval.dataset import load_questions
+    from qa.factory import make_retriever
+
+    gold = [q for q in load_questions(ROOT / "eval" / "real" / "questions.jsonl", split="dev") if q.answers]
+    picked = [q for q in gold if not q.history and not q.as_of][::7][:n_questions]
+    chat = LlamaCppChat(
+        model_path=resolve_model_path(settings),
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        max_tokens=settings.max_tokens,
+    )
+    counter = EvalCounter(chat.llama)
+    contexts = {
+        "chunks": make_retriever(settings.model_copy(update={"context_tokens": 0}), store),
+        f"windows {budget}": make_retriever(settings.model_copy(update={"context_tokens": budget}), store),
+    }
+    timed_answer(chat, counter, messages_for(contexts["chunks"], "warm-up: what happened?"))  # the static prefix
+    rows: dict[str, list[dict]] = {name: [] for name in contexts}
+    for q in picked:
+        for name, retriever in contexts.items():
+            started = time.perf_counter()
+            messages = messages_for(retriever, q.question)
+            retrieve_s = time.perf_counter() - started
+            got = timed_answer(chat, counter, messages)
+            rows[name].append({"id": q.id, "retrieve_s": round(retrieve_s, 3), **got})
+    counter.llama.eval = counter.real
+
+    def mean(name: str, key: str) -> float:
+        return round(sum(r[key] for r in rows[name]) / len(rows[name]), 3)
+
+    out = {"questions": [q.id for q in picked], "by_context": {}}
+    for name in contexts:
+        first = round(mean(name, "retrieve_s") + mean(name, "first_token_s"), 3)
+        out["by_context"][name] = {
+            "retrieve_s": mean(name, "retrieve_s"),
+            "prompt_first_token_s": mean(name, "first_token_s"),
+            "first_token_s": first,
+            "dynamic_tokens": mean(name, "dynamic_tokens"),
+            "answers": [{"id": r["id"], "answer": r["answer"]} for r in rows[name]],
+        }
+    base, windows = out["by_context"]["chunks"], out["by_context"][f"windows {budget}"]
+    out["first_token_speedup"] = round(base["first_token_s"] / windows["first_token_s"], 2)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100, help="questions in the memory run (0 skips it)")
     parser.add_argument("--sweep", action="store_true", help="also measure accuracy against top_k")
     parser.add_argument("--sweep-only", action="store_true", help="only the accuracy sweep")
     parser.add_argument("--sweep-questions", type=int, default=8)
+    parser.add_argument("--contexts", action="store_true", help="only: first token, fixed chunks vs sentence windows")
+    parser.add_argument("--context-questions", type=int, default=12)
+    parser.add_argument("--budget", type=int, default=None, help="windows budget (default: the settings' default)")
+    parser.add_argument("--store", type=Path, default=None, help="a data dir holding eval/real/corpus (--contexts)")
     args = parser.parse_args()
     offline()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -240,6 +297,19 @@ def main() -> None:
     result.pop("measured_at", None), result.pop("machine", None)
     with tempfile.TemporaryDirectory(prefix="cqa-bench-answer-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", _env_file=None)
+        if args.contexts:
+            settings = settings.model_copy(update={"data_dir": args.store or settings.data_dir})
+            store = make_store(settings)
+            if args.store is None:
+                run_ingest(settings, store, [str(ROOT / "eval" / "real" / "corpus")])
+            budget = args.budget or Settings(_env_file=None).context_tokens or 300
+            result["contexts"] = context_run(settings, store, args.context_questions, budget)
+            path = write_result("answer.json", result, host)
+            print(json.dumps({k: v for k, v in result["contexts"].items() if k != "by_context"}, indent=1))
+            for name, row in result["contexts"]["by_context"].items():
+                print(name, {k: v for k, v in row.items() if k != "answers"})
+            print(f"wrote {path}")
+            return
         if not args.sweep_only:
             store = make_store(settings)
             run_ingest(settings, store, [str(SAMPLES / "isis-k-taliban.txt")])

@@ -1,35 +1,38 @@
-"""How much context the model needs: answer-in-context vs chunk size and top_k, with context tokens.
+"""How much context the model needs: fixed chunks vs sentence windows at several token budgets.
 
-    python benchmarks/context_size.py [--chunk-sizes 100 150 200 250]
+    python benchmarks/context_size.py [--split dev] [--budgets 200 300 400 500] [--store DIR]
 
-For each chunk size, ingests ``eval/corpus`` into a temporary store with the default retrieval
-(hybrid + aliases + dates) and asks every answerable gold question (``as_of`` as the filter, a
-follow-up as "<previous user turn> <question>"). For top_k 1..4 it reports the share of questions
-whose gold answer string occurs in the first k passages — the ceiling on answer accuracy — and the
-mean context the model must read, in tokens of the default model's tokenizer when it is installed
-(else characters / 4). Prompt evaluation runs at ~70 tokens/s on 2 cores, so every 100 tokens of
-context is ~1.4 s before the first token of a new question. Pair with ``conflict-qa eval --top-k``
-for accuracy with the real model.
+Over the answerable questions of a gold set (default: the real set, ``eval/real``; leave-out lists
+and as-of dates honoured, a follow-up searched as "<earlier user turns> <question>"), for each
+context it reports the share of questions whose gold answer occurs in the passages the model would
+be given (``answer_in_context``: the ceiling on answer accuracy), the share whose source report is
+among them, the mean passage text in tokens of the default model's tokenizer (when installed, else
+characters / 4) and in the embedder's word pieces, and the mean time to build the context as a
+ratio against fixed chunks in the same run. Prompt evaluation runs at ~70 tokens/s on 2 cores, so
+every 100 tokens of context is ~1.4 s before the first token of a new question.
+
+``--store`` reuses a store that already holds the corpus (e.g. an eval run's ``RUN/store``).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from _common import machine, write_result  # noqa: E402
-from retrieval_quality import asked, load_questions  # noqa: E402
+from benchmarks._common import machine, offline, write_result  # noqa: E402
 
-import qa  # noqa: E402,F401  (offline environment first)
+offline()
+
 from qa.settings import Settings  # noqa: E402
 
-KS = (1, 2, 3, 4)
+REAL = ROOT / "eval" / "real"
 
 
 def token_counter(settings: Settings):
@@ -40,60 +43,86 @@ def token_counter(settings: Settings):
         from qa.backends.chat import resolve_model_path
 
         llm = Llama(model_path=resolve_model_path(settings), vocab_only=True, verbose=False)
-        return lambda text: len(llm.tokenize(text.encode(), add_bos=False)), "model tokenizer"
+        return lambda text: len(llm.tokenize(text.encode(), add_bos=False)), "model tokens"
     except Exception:  # noqa: BLE001 - a missing model only changes the unit
         return lambda text: len(text) / 4, "characters / 4"
 
 
-def measure(chunk_size: int, questions: list[dict], corpus: Path, count) -> dict:
-    from ingest.service import run_ingest
+def measure(settings: Settings, store, questions, count, label: str) -> dict:
     from qa.eval.metrics import contains_gold
-    from qa.factory import make_retriever, make_store
+    from qa.eval.runner import retrieval_query
+    from qa.eval.scoring import doc_key
+    from qa.factory import make_retriever
+    from qa.store.embeddings import count_tokens
     from qa.types import Filters
 
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            data_dir=Path(tmp), chunk_size=chunk_size, chunk_overlap=min(30, chunk_size // 4), _env_file=None
-        )
-        store = make_store(settings)
-        report = run_ingest(settings, store, [str(corpus)])
-        if report.failed:
-            raise SystemExit(f"ingest failed: {report.to_json()['failed']}")
-        retriever = make_retriever(settings, store)
-        found = {k: 0 for k in KS}
-        tokens = {k: 0.0 for k in KS}
-        for q in questions:
-            passages = retriever.retrieve(asked(q), Filters(as_of=q.get("as_of")), max(KS)).passages
-            for k in KS:
-                found[k] += any(contains_gold(p.text, q["answer"]) for p in passages[:k])
-                tokens[k] += sum(count(p.text) for p in passages[:k])
-        n = len(questions)
-        return {
-            "chunks": store.count_chunks(),
-            **{
-                f"k={k}": {"answer_in_context": round(found[k] / n, 3), "context_tokens": round(tokens[k] / n)}
-                for k in KS
-            },
-        }
+    retriever = make_retriever(settings, store)
+    found, sourced, tokens, pieces, counts, seconds = [], [], [], [], [], []
+    for q in questions:
+        filters = Filters(as_of=q.as_of, exclude=q.leave_out)
+        started = time.perf_counter()
+        passages = retriever.retrieve(retrieval_query(q, None), filters).passages
+        seconds.append(time.perf_counter() - started)
+        found.append(any(contains_gold(p.text, q.answers) for p in passages))
+        sourced.append(any(doc_key(p, q.sources) in q.sources for p in passages))
+        tokens.append(sum(count(p.text) for p in passages))
+        pieces.append(sum(count_tokens(p.text) - 2 for p in passages))
+        counts.append(len(passages))
+    n = len(questions) or 1
+    return {
+        "context": label,
+        "answer_in_context": round(sum(found) / n, 3),
+        "source_in_context": round(sum(sourced) / n, 3),
+        "passage_tokens": round(statistics.mean(tokens or [0])),
+        "passage_tokens_p90": round(sorted(tokens)[int(0.9 * (len(tokens) - 1))]) if tokens else 0,
+        "word_pieces": round(statistics.mean(pieces or [0])),
+        "passages": round(statistics.mean(counts or [0]), 2),
+        "build_s": round(statistics.mean(seconds or [0]), 4),
+        "missed": [q.id for q, hit in zip(questions, found) if not hit],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chunk-sizes", type=int, nargs="+", default=[100, 150, 200, 250])
-    parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
-    parser.add_argument("--corpus", type=Path, default=ROOT / "eval" / "corpus")
+    parser.add_argument("--questions", type=Path, default=REAL / "questions.jsonl")
+    parser.add_argument("--corpus", type=Path, default=REAL / "corpus")
+    parser.add_argument("--split", default="dev", help="dev | test | all")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[200, 300, 400, 500])
+    parser.add_argument("--top-k", type=int, default=4, help="fixed chunks: how many")
+    parser.add_argument("--store", type=Path, default=None, help="a data dir that already holds the corpus")
     args = parser.parse_args()
 
+    from qa.eval.dataset import load_questions
+    from qa.factory import make_store
+
     info = machine()
-    questions = [q for q in load_questions(args.questions) if q.get("answer")]
-    count, unit = token_counter(Settings(_env_file=None))
-    results = {size: measure(size, questions, args.corpus, count) for size in args.chunk_sizes}
-    print(f"answer in context / mean context tokens ({unit}), {len(questions)} answerable questions")
-    print(f"{'chunk':>6} {'chunks':>6} " + " ".join(f"{f'k={k}':>14}" for k in KS))
-    for size, r in results.items():
-        cells = " ".join(f"{r[f'k={k}']['answer_in_context']:6.3f} /{r[f'k={k}']['context_tokens']:5d}" for k in KS)
-        print(f"{size:6d} {r['chunks']:6d} {cells}")
-    path = write_result("context_size.json", {"unit": unit, "questions": len(questions), "results": results}, info)
+    split = None if args.split == "all" else args.split
+    questions = [q for q in load_questions(args.questions, split=split) if not q.unanswerable]
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.store or Path(tmp)
+        base = Settings(data_dir=data_dir, chroma_url=None, _env_file=None)
+        store = make_store(base)
+        if args.store is None:
+            from ingest.service import run_ingest
+
+            report = run_ingest(base, store, [str(args.corpus)])
+            print(f"ingested {store.document_count()} documents ({len(report.failed)} failed)")
+        count, unit = token_counter(base)
+        rows = [measure(base.model_copy(update={"top_k": args.top_k}), store, questions, count, f"{args.top_k} chunks")]
+        for budget in args.budgets:
+            settings = base.model_copy(update={"context_tokens": budget})
+            rows.append(measure(settings, store, questions, count, f"windows {budget}"))
+    base_s = rows[0]["build_s"] or 1e-9
+    print(f"{len(questions)} answerable questions ({args.split}); passage text in {unit}")
+    print(f"{'context':<14} {'answer in':>9} {'source in':>9} {'tokens':>7} {'p90':>6} {'passages':>8} {'build':>7}")
+    for r in rows:
+        r["build_ratio"] = round(r["build_s"] / base_s, 2)
+        print(
+            f"{r['context']:<14} {r['answer_in_context']:9.3f} {r['source_in_context']:9.3f} "
+            f"{r['passage_tokens']:7d} {r['passage_tokens_p90']:6d} {r['passages']:8.2f} {r['build_ratio']:6.2f}x"
+        )
+    name = f"context_size_{args.split}.json"
+    path = write_result(name, {"unit": unit, "split": args.split, "questions": len(questions), "rows": rows}, info)
     print(f"wrote {path}")
 
 

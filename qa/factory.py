@@ -35,7 +35,8 @@ def make_retriever(settings: Settings, store: ReportStore | None = None, aliases
 
     store = store or make_store(settings)
     if settings.retrieval == "dense":
-        return Retriever(store, top_k=settings.top_k, min_relevance=settings.min_relevance)
+        windows = make_windows(settings, store)
+        return Retriever(store, top_k=settings.top_k, min_relevance=settings.min_relevance, windows=windows)
     if settings.retrieval != "hybrid":  # pragma: no cover - pydantic already checks
         raise ConfigError(f"Unknown retrieval {settings.retrieval!r}: use dense or hybrid.")
     from qa.retrieve.lexical import LexicalSearch, cache_key
@@ -43,13 +44,31 @@ def make_retriever(settings: Settings, store: ReportStore | None = None, aliases
     aliases = aliases if aliases is not None else make_aliases(settings)
     location = settings.chroma_url or str(settings.chroma_dir.resolve())
     cache = settings.data_dir / "lexical" / cache_key(location, settings.collection)
+    lexical = LexicalSearch(store, cache, aliases)
     return HybridRetriever(
         store,
         top_k=settings.top_k,
         min_relevance=settings.min_relevance,
-        lexical=LexicalSearch(store, cache, aliases),
+        lexical=lexical,
         aliases=aliases,
         recency=settings.recency,
+        windows=make_windows(settings, store, lexical),
+    )
+
+
+def make_windows(settings: Settings, store: ReportStore, lexical=None):
+    """Sentence windows within ``settings.context_tokens`` word pieces, or None (0: fixed chunks)."""
+    if not settings.context_tokens:
+        return None
+    from qa.retrieve.windows import SentenceWindows
+    from qa.store.embeddings import count_tokens
+
+    return SentenceWindows(
+        store,
+        count_tokens=lambda text: count_tokens(text, settings.embedding_model_path) - 2,
+        budget=settings.context_tokens,
+        rarity=lexical.token_rarity if lexical is not None else None,
+        tokens=lexical.tokens if lexical is not None else None,
     )
 
 
@@ -164,5 +183,5 @@ def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=
         checks=settings.checks,
         gate_kind=settings.gate_kind,
         gate_bar=settings.gate_bar,
-        rarity=lexical.rarity if lexical is not None else None,
+        rarity=lexical.token_rarity if lexical is not None else None,
     )

@@ -40,7 +40,15 @@ class Settings(BaseSettings):
     embed_batch: int = Field(256, ge=1, le=4096, description="chunks embedded (and stored) per batch when ingesting")
 
     # Retrieval
-    top_k: int = Field(4, ge=1, le=50, description="passages given to the model")
+    top_k: int = Field(
+        4, ge=1, le=50, description="passages given to the model when context_tokens is 0 (fixed chunks)"
+    )
+    context_tokens: int = Field(
+        0,
+        ge=0,
+        le=4000,
+        description="word pieces of sentence windows given to the model (0 = the top_k stored chunks instead)",
+    )
     min_relevance: float = Field(
         0.25, ge=-1.0, le=1.0, description="cosine similarity below which a passage is irrelevant"
     )

@@ -39,6 +39,7 @@ class Passage:
     page: int | None = None
     score: float = 0.0
     date_origin: str | None = None  # where ``published`` came from: front_matter, html_meta, text, pdf_metadata, feed
+    focus: tuple[str, ...] = ()  # sentence windows: the sentences picked for the question (highlighted)
 
     @property
     def dated(self) -> str:
@@ -51,6 +52,10 @@ class Passage:
     def to_json(self, *, with_score: bool = True) -> dict[str, Any]:
         data = asdict(self)
         data.pop("chunk_id")
+        if not data["focus"]:
+            data.pop("focus")
+        else:
+            data["focus"] = list(data["focus"])
         if not with_score:
             data.pop("score")
         return data

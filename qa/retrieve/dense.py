@@ -63,12 +63,15 @@ class Bounds:
 class Retriever:
     """Dense retrieval over a ``ReportStore`` with a relevance bar and metadata filters."""
 
-    def __init__(self, store: ReportStore, *, top_k: int = 4, min_relevance: float = 0.25) -> None:
+    def __init__(self, store: ReportStore, *, top_k: int = 4, min_relevance: float = 0.25, windows: Any = None) -> None:
+        """``windows`` (a :class:`qa.retrieve.windows.SentenceWindows`) turns the best chunks into
+        sentence windows within a token budget; without it the ``top_k`` chunks are the passages."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         self.store = store
         self.top_k = top_k
         self.min_relevance = min_relevance
+        self.windows = windows
 
     def bounds(self, filters: Filters) -> tuple[Bounds, str | None]:
         """``filters`` as date keys and document ids; or a reason when nothing can match.
@@ -136,12 +139,15 @@ class Retriever:
             return Retrieval(query, (), empty_reason=reason, filters=filters)
         where, note = bounds.where(), self.date_note(filters, bounds.doc_ids)
         vector = self.store.embeddings.embed_query(query)
-        hits = [passage_from(*row) for row in self.store.search(vector, k, where)]
+        hits = [passage_from(*row) for row in self.store.search(vector, max(k, 30) if self.windows else k, where)]
         if not hits:
             reason = with_note(nothing_found(where is not None, filters), note)
             return Retrieval(query, (), empty_reason=reason, filters=filters, date_note=note)
         relevant = tuple(p for p in hits if p.score >= self.min_relevance)
         reason = None if relevant else with_note("no passage is relevant enough to the question", note)
+        if self.windows is not None:
+            relevant = tuple(self.windows.select(query, vector, relevant)) if relevant else ()
+            hits = hits[:k]
         best = max(p.score for p in hits)
         return Retrieval(
             query,

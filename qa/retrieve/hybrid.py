@@ -15,6 +15,7 @@ from qa.retrieve.aliases import AliasTable
 from qa.retrieve.dense import Bounds, Retriever, nothing_found, passage_from, with_note
 from qa.retrieve.lexical import LexicalSearch
 from qa.retrieve.recency import as_of_in, asks_for_latest
+from qa.retrieve.windows import SentenceWindows
 from qa.store.chroma import ReportStore, date_key
 from qa.types import Filters, Passage, Retrieval
 
@@ -72,8 +73,9 @@ class HybridRetriever(Retriever):
         recency_band: float = 0.93,
         lexical_keep: int = 3,
         dense_expansion: str = "append",
+        windows: SentenceWindows | None = None,
     ) -> None:
-        super().__init__(store, top_k=top_k, min_relevance=min_relevance)
+        super().__init__(store, top_k=top_k, min_relevance=min_relevance, windows=windows)
         if per_doc < 1:
             raise ValueError(f"per_doc must be at least 1, got {per_doc}")
         if dense_expansion not in ("none", "append", "average"):
@@ -196,5 +198,10 @@ class HybridRetriever(Retriever):
         if meta["best_similarity"] < self.min_relevance:
             reason = with_note("no passage is relevant enough to the question", note)
             return Retrieval(query, (), consulted=consulted, empty_reason=reason, **meta)
-        chosen = self.diversify([x for x in ranked if self.eligible(x)], k)
+        eligible = [x for x in ranked if self.eligible(x)]
+        if self.windows is not None:
+            chunks = [x.passage() for x in eligible[: self.pool]]
+            passages = tuple(self.windows.select(query, vector, chunks))
+            return Retrieval(query, passages, consulted=consulted, **meta)
+        chosen = self.diversify(eligible, k)
         return Retrieval(query, tuple(x.passage() for x in chosen), consulted=consulted, **meta)

@@ -247,6 +247,10 @@ class LexicalSearch:
         index = self._index or self.index()  # the index the question was just searched with
         return max((index.rarity(t) for t in tokenize(text)), default=0.0)
 
+    def token_rarity(self, token: str) -> float:
+        """The rarity of one search token (from :meth:`tokens`) in the index last searched."""
+        return (self._index or self.index()).rarity(token)
+
     def index(self) -> LexicalIndex:
         """The current index (checked against the store, rebuilt if it changed)."""
         with self._lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -262,6 +262,20 @@ class ReportStore:
         got = self.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
         rows = sorted(zip(got["metadatas"], got["documents"]), key=lambda r: int((r[0] or {}).get("chunk", 0)))
         return "\n".join(text or "" for _, text in rows)
+
+    def document_chunks(self, doc_ids: Sequence[str]) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+        """Each document's chunks ``(chunk_id, text, metadata)`` in order, for the documents given."""
+        out: dict[str, list[tuple[str, str, dict[str, Any]]]] = {d: [] for d in doc_ids}
+        if not doc_ids:
+            return out
+        where = {"doc_id": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc_id": doc_ids[0]}
+        got = self.chunks.get(where=where, include=["documents", "metadatas"])
+        for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            meta = meta or {}
+            out.setdefault(str(meta.get("doc_id", cid.split(":")[0])), []).append((cid, text or "", meta))
+        for rows in out.values():
+            rows.sort(key=lambda r: int(r[2].get("chunk", 0)))
+        return out
 
     def iter_chunks(self, batch: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
         """Every chunk ``(id, text, metadata)`` of a whole document, for the lexical index."""
