@@ -9,18 +9,18 @@ records, per question, the passages the model was given and what it wrote. This 
 the current gate and checks to those drafts and scores the outcome as `conflict-qa eval` would:
 refusal recall (near misses, out of corpus), false refusals, citation precision, lenient accuracy,
 and a row per stage (what it refused, how many of those were right). The relevance bar alone is
-the recorded run itself. The model verifier (a yes/no model call) is not replayed: it needs the
-model; the replay reports how many sentences it would have been asked about.
+the recorded run itself. The model verifier (a yes/no model call on sentences the cheap checks
+leave undecided) runs only with ``--with-model``, which loads the bundled model as the chain would.
 
     python benchmarks/checks_replay.py RUN/report.json Q.jsonl [--split dev] [--store RUN/store]
         [--checks claim,newer_report] [--gate coverage --gate-bar 0.5] [--bar 0.4] [--json OUT.json]
+        [--with-model]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -28,8 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import offline  # noqa: E402
-
-_NOTE = re.compile(r"\n\nNewest report used: \d{4}-\d{2}-\d{2}\..*$", re.S)
 
 
 def replay(
@@ -41,6 +39,7 @@ def replay(
     gate_kind: str,
     gate_bar: float,
     bar: float,
+    judge=None,
 ):
     from qa.answer.chain import NOT_COVERED, newest_report_note
     from qa.answer.citations import is_refusal, resolve_citations
@@ -51,7 +50,7 @@ def replay(
     from qa.factory import build_checks, build_gate, make_aliases, make_retriever, make_store
     from qa.retrieve.recency import as_of_in, asks_for_latest
     from qa.settings import Settings
-    from qa.types import Answer, Passage
+    from qa.types import Answer, Passage, answer_body
 
     recorded = {q["id"]: q for q in json.loads(report_path.read_text(encoding="utf-8"))["questions"]}
     gold = [q for q in load_questions(questions_path, split=split) if q.id in recorded]
@@ -63,7 +62,7 @@ def replay(
     reports = store.document_text if store is not None else None
     rarity = make_retriever(settings, store, aliases).lexical.rarity if store is not None else None
     gate = None if gate_kind == "off" else build_gate(gate_kind, aliases=aliases, rarity=rarity, bar=gate_bar)
-    checks = build_checks(checks, aliases=aliases, reports=reports)
+    checks = build_checks(checks, aliases=aliases, reports=reports, judge=judge)
     rows = []
     for q in gold:
         rec = recorded[q.id]["answer"]
@@ -84,7 +83,7 @@ def replay(
             if gate is not None and not (decision := gate(asked, passages)).allowed:
                 stage, reason, text = "gate", decision.reason, NOT_COVERED
             else:
-                raw = _NOTE.sub("", text)
+                raw = answer_body(text)  # without the notes the chain appended
                 recency = asks_for_latest(asked) or as_of_in(asked) is not None or q.as_of is not None
                 resolved, cites = resolve_citations(raw, list(passages))
                 draft = Draft(
@@ -158,10 +157,22 @@ def main() -> None:
     ap.add_argument("--gate-bar", type=float, default=0.5)
     ap.add_argument("--bar", type=float, default=0.0, help="a relevance bar above the recorded one")
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--with-model",
+        action="store_true",
+        help="also run the model verifier (the bundled model answers the yes/no questions; slow)",
+    )
     ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
     args = ap.parse_args()
+    judge = None
+    if args.with_model:
+        from qa.backends.chat import make_chat_model
+        from qa.checks.support import model_judge
+        from qa.settings import Settings
+
+        judge = model_judge(make_chat_model(Settings()))
     agg, stages, rows = replay(
-        args.report, args.questions, args.split, args.store, args.checks, args.gate, args.gate_bar, args.bar
+        args.report, args.questions, args.split, args.store, args.checks, args.gate, args.gate_bar, args.bar, judge
     )
     print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
     for r in rows:

@@ -211,7 +211,8 @@ def test_top_k_is_not_all_one_article_when_others_match(settings, store, tmp_pat
     )
     reports = {**REPORTS, "long.md": ("Merdan floods: a long account", "2024-05-05", "Long Reads", long_body)}
     ingest(settings, store, [write_reports(tmp_path / "r", reports)])
-    result = make_hybrid(settings, store).retrieve("How did the Merdan floods damage bridges?", k=4)
+    chunks = settings.model_copy(update={"context_tokens": 0})  # fixed chunks
+    result = make_hybrid(chunks, store).retrieve("How did the Merdan floods damage bridges?", k=4)
     per_doc = {}
     for p in result.passages:
         per_doc[p.doc_id] = per_doc.get(p.doc_id, 0) + 1
@@ -223,7 +224,8 @@ def test_one_matching_document_still_fills_k(settings, store, tmp_path):
     ingest(
         settings, store, [write_reports(tmp_path / "r", {"long.md": ("Long", "2024-05-05", "Long Reads", long_body)})]
     )
-    result = make_hybrid(settings, store).retrieve("Merdan floods bridges", Filters(source="long.md"), k=4)
+    chunks = settings.model_copy(update={"context_tokens": 0})  # fixed chunks
+    result = make_hybrid(chunks, store).retrieve("Merdan floods bridges", Filters(source="long.md"), k=4)
     assert len(result.passages) == 4 and len({p.doc_id for p in result.passages}) == 1
 
 
