@@ -43,6 +43,8 @@ KEYS = (
     "citation_precision",
     "lenient_in_context",
     "lenient",
+    "lenient_latest",
+    "lenient_as_of",
     "accuracy",
 )
 
@@ -57,6 +59,7 @@ def main() -> None:
     ap.add_argument("--split")
     ap.add_argument("--store", type=Path)
     ap.add_argument("--only", default="", help="labels to run (substring match)")
+    ap.add_argument("--name", default="", help="a suffix for the results file (e.g. the context the run used)")
     args = ap.parse_args()
     rows = []
     print("| configuration | " + " | ".join(KEYS) + " | stages |")
@@ -70,7 +73,7 @@ def main() -> None:
         brief = ", ".join(f"{n} {v['right']}/{v['refusals']}" for n, v in stages.items())
         print(f"| {label} | {cells} | {brief} |", flush=True)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"checks_grid_{args.split or 'all'}.json"
+    out = RESULTS / f"checks_grid_{args.split or 'all'}{'_' + args.name if args.name else ''}.json"
     out.write_text(json.dumps({"report": str(args.report), "split": args.split, "rows": rows}, indent=1))
 
 

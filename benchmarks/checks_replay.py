@@ -12,7 +12,7 @@ and a row per stage (what it refused, how many of those were right). The relevan
 the recorded run itself. The model verifier (a yes/no model call on sentences the cheap checks
 leave undecided) runs only with ``--with-model``, which loads the bundled model as the chain would.
 
-    python benchmarks/checks_replay.py RUN/report.json Q.jsonl [--split dev] [--store RUN/store]
+    python benchmarks/checks_replay.py RUN/report.json[,RUN2/report.json] Q.jsonl [--split dev] [--store RUN/store]
         [--checks claim,newer_report] [--gate coverage --gate-bar 0.5] [--bar 0.4] [--json OUT.json]
         [--with-model]
 """
@@ -52,7 +52,11 @@ def replay(
     from qa.settings import Settings
     from qa.types import Answer, Passage, answer_body
 
-    recorded = {q["id"]: q for q in json.loads(report_path.read_text(encoding="utf-8"))["questions"]}
+    recorded = {
+        q["id"]: q
+        for path in str(report_path).split(",")  # a run recorded in shards: RUN1/report.json,RUN2/report.json
+        for q in json.loads(Path(path).read_text(encoding="utf-8"))["questions"]
+    }
     gold = [q for q in load_questions(questions_path, split=split) if q.id in recorded]
     settings = Settings()
     if store_dir is not None:
