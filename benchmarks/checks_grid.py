@@ -35,6 +35,19 @@ CONFIGS = [
     ],
     *[(f"bar {b:.2f} + claim + newer", b, "off", 0.0, "claim,newer_report") for b in (0.35, 0.45)],
     ("bar 0.25 + sentences + newer", 0.25, "off", 0.0, "sentences,newer_report"),
+    # round 2 (after the first grid on dev: claim, report_names and asked_kind refused more right
+    # answers than wrong ones; the bar only starts refusing off-topic questions from 0.5)
+    *[
+        (f"r2: bar {b:.2f} + {label}", b, gate, 0.0 if gate != "coverage" else 0.9, checks)
+        for b in (0.25, 0.50, 0.55)
+        for label, gate, checks in (
+            ("sentences + newer", "off", "sentences,newer_report"),
+            ("asked_about + newer", "off", "asked_about,newer_report"),
+            ("sentences + asked_about + newer", "off", "sentences,asked_about,newer_report"),
+            ("names gate + sentences + asked_about + newer", "names", "sentences,asked_about,newer_report"),
+            ("coverage 0.9 + sentences + asked_about + newer", "coverage", "sentences,asked_about,newer_report"),
+        )
+    ],
 ]
 KEYS = (
     "false_refusals",

@@ -118,7 +118,7 @@ CHECKS = {
     "claim": _claim,
     "newer_report": _newer_report,
 }
-DEFAULT_CHECKS = "sentences,asked_kind,asked_about,report_names,newer_report"
+DEFAULT_CHECKS = "sentences,asked_about,newer_report"
 
 
 def build_checks(
