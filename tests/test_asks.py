@@ -6,6 +6,9 @@ from qa.checks.asks import asked_about, asked_kind, missing_kind, not_about, unn
 from qa.types import Passage
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
 
+# asked_kind and report_names are off by default (qa/factory.py DEFAULT_CHECKS); these tests run them
+EVERY_CHECK = "sentences,asked_kind,asked_about,report_names,newer_report"
+
 
 @pytest.mark.parametrize(
     ("question", "kind"),
@@ -107,7 +110,7 @@ def test_an_answer_without_the_asked_fact_is_caught(question, answer, kind):
 def test_chain_refuses_an_answer_that_misses_what_is_asked_and_keeps_one_that_gives_it(
     two_events, reply, question, refusal_says
 ):
-    c, model = chain(two_events, reply)
+    c, model = chain(two_events, reply, checks=EVERY_CHECK)
     answer = c.ask(question)
     assert model.calls, "the question passed the gate: the model was asked"
     if refusal_says is None:
@@ -244,10 +247,10 @@ def test_unnamed_topic_reads_aliases_and_skips_questions_without_names():
 
 def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(two_events):
     question = "How many people were killed in the Sabzqala minibus bombing claimed by Islamic State Khorasan Province?"
-    c, model = chain(two_events, "placeholder")
+    c, model = chain(two_events, "placeholder", checks=EVERY_CHECK)
     passages = c.retriever.retrieve(question).passages
     n = next(i for i, x in enumerate(passages, 1) if "Sabzqala" in x.text)
-    c, model = chain(two_events, f"Nine passengers were killed [{n}].")
+    c, model = chain(two_events, f"Nine passengers were killed [{n}].", checks=EVERY_CHECK)
     answer = c.ask(question)
     assert model.calls, "both names are in the passages: the gate let it through"
     assert answer.abstained and "never mentions Islamic State Khorasan Province" in answer.reason

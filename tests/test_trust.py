@@ -33,10 +33,12 @@ def two_events(settings, store):
     return store
 
 
-def chain(store, *replies, judge=None):
+def chain(store, *replies, judge=None, checks=None):
+    """The chain with the default checks (or the ``checks`` named), over a scripted model."""
     model = RecordingChatModel.replying(*replies)
+    extra = {"checks": checks} if checks else {}
     return build_chain(
-        Retriever(store, top_k=2, min_relevance=0.1), model, reports=store.document_text, judge=judge
+        Retriever(store, top_k=2, min_relevance=0.1), model, reports=store.document_text, judge=judge, **extra
     ), model
 
 
