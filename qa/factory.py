@@ -183,5 +183,5 @@ def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=
         checks=settings.checks,
         gate_kind=settings.gate_kind,
         gate_bar=settings.gate_bar,
-        rarity=lexical.token_rarity if lexical is not None else None,
+        rarity=lexical.rarity if lexical is not None else None,
     )

@@ -92,12 +92,29 @@ def windows(store, **kw) -> SentenceWindows:
 def test_rebuild_writes_each_overlap_once():
     rows = chunked("flood", FLOOD, 120, 30)
     assert len(rows) > 3 and rows[1][1][:30] == rows[0][1][-30:]
-    assert rebuild(rows) == FLOOD
+    text, spans = rebuild(rows)
+    assert text == FLOOD
+    assert all(text[a:b] == row[1] for (a, b), row in zip(spans, rows))
+
+
+def test_rebuild_keeps_offsets_across_the_white_space_between_chunks():
+    # ingest strips white space at chunk edges: a paragraph break between chunks is a gap
+    doc = "Floods hit Merdan.\n\n\nThe toll rose to 31. Rescue went on."
+    rows = [
+        ("d:00000", "Floods hit Merdan.", {"chunk": 0, "start": 0, "end": 18}),
+        ("d:00001", "The toll rose to 31.", {"chunk": 1, "start": 21, "end": 41}),
+        ("d:00002", "Rescue went on.", {"chunk": 2, "start": 42, "end": 57}),
+    ]
+    assert all(doc[m["start"] : m["end"]] == t for _, t, m in rows)
+    text, spans = rebuild(rows)
+    assert all(text[a:b] == row[1] for (a, b), row in zip(spans, rows)), "each chunk where its offsets say"
+    assert split_sentences(text) == ["Floods hit Merdan.", "The toll rose to 31.", "Rescue went on."]
 
 
 def test_rebuild_without_offsets_joins_chunks_by_lines():
     rows = [("a:00000", "One.", {}), ("a:00001", "Two.", {})]
-    assert rebuild(rows) == "One.\nTwo."
+    text, spans = rebuild(rows)
+    assert text == "One.\nTwo." and [text[a:b] for a, b in spans] == ["One.", "Two."]
 
 
 def test_the_answer_sentence_comes_with_its_neighbours_under_the_budget(reports):
@@ -196,3 +213,18 @@ def test_hybrid_retrieval_gives_sentence_windows_from_the_real_store(tmp_path):
 
     first = result.passages[0]
     assert count_tokens(first.text) - 2 <= 40 or len(first.focus) == 1
+
+
+def test_the_coverage_gate_reads_rarity_of_words_as_written(tmp_path):
+    """The gate weighs names as the question writes them ("Merdan's"), not as search tokens."""
+    from qa.factory import make_chain, make_store
+    from qa.settings import Settings
+    from tests.fakes import RecordingChatModel
+    from tests.test_hybrid import ingest, write_reports
+
+    settings = Settings(data_dir=tmp_path / "data", gate_kind="coverage", _env_file=None)
+    store = make_store(settings)
+    ingest(settings, store, [write_reports(tmp_path / "reports")])
+    gate = make_chain(settings, store, RecordingChatModel.replying("x")).gate
+    gate.rarity("Merdan")  # the index is built on first use
+    assert gate.rarity("Merdan's") == gate.rarity("Merdan") < gate.rarity("Zorbakhistan")

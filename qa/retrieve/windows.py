@@ -38,7 +38,6 @@ GAP = "\n…\n"  # between two windows of one report
 
 @dataclass(frozen=True)
 class _Sentence:
-    doc: int  # the report's place in the retrieval's order
     segment: int  # which report (its segment) it belongs to
     index: int  # its position in the report
     text: str
@@ -50,27 +49,33 @@ class _Segment:
     """One report as one text, in sentences."""
 
     doc_id: str
-    text: str
     sentences: list[tuple[str, tuple[str, ...]]]  # (sentence, the chunks holding it) in order
     scored: list[int]  # the sentences of the candidate chunks (and their neighbours)
 
 
-def rebuild(chunks: Sequence[tuple[str, str, dict[str, Any]]]) -> str:
-    """The text of consecutive chunks (ordered), each overlap written once.
+def rebuild(chunks: Sequence[tuple[str, str, dict[str, Any]]]) -> tuple[str, list[tuple[int, int]]]:
+    """The text of a report's chunks (in order), each overlap written once, and where each chunk
+    lies in it.
 
-    Chunk metadata ``start``/``end`` are character offsets in the document; without them, chunks
-    are joined by a line break (overlaps then repeat)."""
-    out, end = "", None
+    Chunk metadata ``start``/``end`` are character offsets in the document: the text keeps them
+    (the white space between two chunks that do not touch becomes a space, or line breaks when it
+    was longer: a paragraph break still ends a sentence). Without offsets, chunks are joined by a
+    line break (overlaps then repeat)."""
+    offsets = all(isinstance(m.get("start"), int) and isinstance(m.get("end"), int) for _, _, m in chunks)
+    out, spans = "", []
     for _, text, meta in chunks:
-        start = meta.get("start")
-        if end is None or not isinstance(start, int) or not isinstance(meta.get("end"), int):
-            out += ("\n" if out else "") + text
-        elif start >= end:
-            out += ("\n" if start > end else "") + text
-        else:
-            out += text[end - start :]
-        end = meta.get("end") if isinstance(meta.get("end"), int) else None
-    return out
+        if not offsets:
+            out += "\n" if out else ""
+            spans.append((len(out), len(out) + len(text)))
+            out += text
+            continue
+        start = meta["start"] - chunks[0][2]["start"]
+        if start > len(out):
+            gap = start - len(out)
+            out += " " if gap == 1 else "\n" * gap
+        out += text[len(out) - start :]
+        spans.append((start, start + len(text)))
+    return out, spans
 
 
 def _segment(doc_id: str, chunks: Sequence[tuple[str, str, dict[str, Any]]], wanted: set[int]) -> _Segment:
@@ -78,8 +83,7 @@ def _segment(doc_id: str, chunks: Sequence[tuple[str, str, dict[str, Any]]], wan
     that hold it whole (else the one holding most of it); the sentences of the ``wanted`` chunks
     are the ones scored."""
     rows = sorted(chunks, key=lambda r: int(r[2].get("chunk", 0)))
-    text = rebuild(rows)
-    spans = _chunk_spans(rows)
+    text, spans = rebuild(rows)
     sentences, scored = [], []
     for s, e in sentence_spans(text):
         holders = [k for k, (a, b) in enumerate(spans) if a <= s and e <= b] or [
@@ -88,19 +92,7 @@ def _segment(doc_id: str, chunks: Sequence[tuple[str, str, dict[str, Any]]], wan
         sentences.append((text[s:e], tuple(rows[k][0] for k in holders)))
         if any(int(rows[k][2].get("chunk", k)) in wanted for k in holders):
             scored.append(len(sentences) - 1)
-    return _Segment(doc_id, text, sentences, scored)
-
-
-def _chunk_spans(rows: Sequence[tuple[str, str, dict[str, Any]]]) -> list[tuple[int, int]]:
-    """Where each chunk starts and ends in the rebuilt text (overlapping chunks overlap)."""
-    base = rows[0][2].get("start") if rows else None
-    if isinstance(base, int) and all(isinstance(r[2].get("start"), int) for r in rows):
-        return [(r[2]["start"] - base, r[2]["start"] - base + len(r[1])) for r in rows]
-    spans, pos = [], 0
-    for _, chunk, _ in rows:
-        spans.append((pos, pos + len(chunk)))
-        pos += len(chunk) + 1
-    return spans
+    return _Segment(doc_id, sentences, scored)
 
 
 class SentenceWindows:
@@ -168,12 +160,7 @@ class SentenceWindows:
         if not ranked:
             return []
         reports, segments, chunk_rank = self.candidate_sentences(ranked)
-        order = {doc: i for i, doc in enumerate(reports)}
-        sentences = [
-            _Sentence(order[seg.doc_id], si, i, *seg.sentences[i])
-            for si, seg in enumerate(segments)
-            for i in seg.scored
-        ]
+        sentences = [_Sentence(si, i, *seg.sentences[i]) for si, seg in enumerate(segments) for i in seg.scored]
         if not sentences:
             return list(ranked[:1])
         scores = self.scores(question, vector, sentences, chunk_rank)
