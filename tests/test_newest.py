@@ -78,3 +78,58 @@ def test_a_title_naming_part_of_the_place_is_the_same_event():
     question = "What is the latest number of soldiers killed in the Vorzan Pass attack?"
     found = newer_figure(question, "Eleven soldiers were killed [2].", [Citation(2, older)], [newer, older])
     assert found is not None and "12" in found.sentence
+
+
+def test_an_answer_without_a_marker_is_traced_to_the_report_that_states_its_figure():
+    # small models often quote without [n]: the sentence holding the answer's figure is the source
+    found = newer_figure(QUESTION, "The number of people killed has risen to 57.", [], PASSAGES)
+    assert found is not None and found.n == 1 and found.older_date == "2024-04-04"
+
+
+def test_an_uncited_figure_no_passage_states_is_left_to_the_other_checks():
+    assert newer_figure(QUESTION, "The death toll is 99.", [], PASSAGES) is None
+
+
+ESTIMATE_Q = "What is the latest estimate of people in need of food aid in Merdan?"
+OLD_NEED = p(7, "In Merdan, an estimated 1.2 million people need food aid.", "2024-01-10", "Merdan food crisis")
+
+
+def test_a_figure_of_no_named_outcome_needs_the_question_s_words():
+    newer = p(8, "Some 1.9 million people in Merdan now need food aid, the agency estimated.", "2024-06-01", "Merdan")
+    talks = p(9, "Merdan's 3 parties met in Geneva to discuss the aid corridor.", "2024-07-01", "Merdan talks")
+    found = newer_figure(ESTIMATE_Q, "About 1.2 million people [2].", [Citation(2, OLD_NEED)], [talks, newer, OLD_NEED])
+    assert found is not None and "1.9" in found.sentence  # the talks report is newer but says nothing asked
+
+
+def test_a_sentence_about_another_year_is_not_the_newer_figure():
+    question = "What is the latest death toll of the 2024 Tawila market bombing?"
+    world = p(10, "Worldwide in 2023, bombings of markets killed 4,100 people.", "2025-02-01", "Tawila one year on")
+    assert newer_figure(question, "The toll rose to 57 [2].", [Citation(2, OLDER)], [world, OLDER]) is None
+
+
+def test_a_sentence_about_another_place_is_not_the_newer_figure():
+    question = "What is the latest count of refugees worldwide?"
+    older = p(11, "There were 26 million refugees worldwide at the end of 2020.", "2021-06-17", "World Refugee Day")
+    ukraine = p(12, "At least 5 million refugees from Ukraine are in Europe worldwide.", "2023-01-11", "Refugees")
+    assert newer_figure(question, "26 million [2].", [Citation(2, older)], [ukraine, older]) is None
+
+
+def test_a_newer_sentence_that_drops_what_the_model_s_figure_was_of_is_not_the_newer_figure():
+    question = "What is the latest count of refugees worldwide?"
+    older = p(13, "There were 26 million refugees worldwide at the end of 2020.", "2021-06-17", "World Refugee Day")
+    fled = p(14, "The number of people who fled persecution passed 100 million in 2022.", "2022-06-16", "Displacement")
+    assert newer_figure(question, "26 million [2].", [Citation(2, older)], [fled, older]) is None
+
+
+@pytest.mark.parametrize(("published", "replaced"), [("2024-04-11", True), ("2024-04-20", False)])
+def test_under_an_as_of_date_a_report_in_its_grace_days_counts_and_a_later_one_does_not(published, replaced):
+    from qa.checks.base import Draft
+    from qa.checks.newest import NewerReport
+
+    question = "As of 10 April 2024, how many people had been killed in the Tawila market bombing?"
+    later = p(15, "In Tawila, the death toll stood at 61 as of 10 April.", published)
+    passages = (later, OLDER)
+    draft = Draft(question, question, question, "57 were killed [2].", (Citation(2, OLDER),), passages,
+                  recency=True, as_of="2024-04-10")  # fmt: skip
+    verdict = NewerReport()(draft)
+    assert ("61" in (verdict.draft.text if verdict.draft else "")) is replaced
