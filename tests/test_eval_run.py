@@ -219,7 +219,7 @@ def test_limit_and_compare_print_deltas(gold, run_cli, tmp_path):
         "--corpus",
         str(corpus),
         "--retrieval-only",
-        "--limit",
+        "--first",
         "2",
         "--out",
         str(tmp_path / "o"),
@@ -236,7 +236,7 @@ def test_limit_and_compare_print_deltas(gold, run_cli, tmp_path):
         "--corpus",
         str(corpus),
         "--retrieval-only",
-        "--limit",
+        "--first",
         "2",
         "--out",
         str(tmp_path / "o2"),
@@ -246,6 +246,30 @@ def test_limit_and_compare_print_deltas(gold, run_cli, tmp_path):
     )
     assert json.loads(as_json.stdout)["n"] == 2  # stdout stays one JSON object; the deltas go to stderr
     assert "+0.500" in as_json.stderr
+
+
+def _typed(tmp_path: Path, types: list[str]) -> Path:
+    path = tmp_path / "typed.jsonl"
+    rows = [{"id": f"q{i}", "question": f"Question {i}?", "type": t} for i, t in enumerate(types)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_limit_draws_every_question_type_the_same_way_each_time(tmp_path):
+    path = _typed(tmp_path, ["factoid"] * 20 + ["near_miss"] * 5 + ["out_of_corpus"] * 3)
+    sample = load_questions(path, sample=6)
+    assert len(sample) == 6
+    assert sorted(q.type for q in sample) == ["factoid"] * 2 + ["near_miss"] * 2 + ["out_of_corpus"] * 2
+    assert [q.id for q in sample] == [q.id for q in load_questions(path, sample=6)]  # seeded
+    assert [q.id for q in sample] == sorted((q.id for q in sample), key=lambda i: int(i[1:]))  # file order
+    assert [q.id for q in load_questions(path, sample=6, seed=1)] != [q.id for q in sample]
+    assert len(load_questions(path, sample=100)) == 28  # more than the file holds: all of it
+
+
+def test_limit_and_first_are_one_or_the_other(gold, run_cli, tmp_path):
+    questions, corpus = gold
+    result = run_cli(str(questions), "--retrieval-only", "--limit", "2", "--first", "2", code=1)
+    assert "give one of them" in str(result.exception)
 
 
 def test_empty_configured_store_says_what_to_do(gold, run_cli, tmp_path):

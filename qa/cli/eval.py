@@ -30,7 +30,10 @@ def eval_command(
         dir_okay=False,
         help="An earlier report.json: print the change of each aggregate.",
     ),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N questions."),
+    limit: Optional[int] = typer.Option(
+        None, "--limit", help="Evaluate N questions: a seeded sample drawn in turn from each question type."
+    ),
+    first: Optional[int] = typer.Option(None, "--first", help="Evaluate only the first N questions of the file."),
     split: Optional[str] = typer.Option(None, "--split", help="Only the questions of this split: dev or test."),
     judge: bool = typer.Option(False, "--judge", help="Also ask the chat model to grade each answer (slower)."),
 ) -> None:
@@ -42,13 +45,21 @@ def eval_command(
 
     if judge and retrieval_only:
         raise ConflictQAError("--judge grades answers, so it cannot run with --retrieval-only: drop one of them.")
-    gold = load_questions(questions, limit, split)
+    if limit is not None and first is not None:
+        raise ConflictQAError("--limit samples and --first takes the head of the file: give one of them.")
+    gold = load_questions(questions, first, split, sample=limit)
     old = load_aggregates(compare) if compare else None
     out_dir.mkdir(parents=True, exist_ok=True)
     s = settings(top_k=top_k)
     s, store = _open_store(s, corpus, out_dir, err if not as_json else None)
     chain, grader = _answerer(s, store, retrieval_only, judge)
-    extra = {"questions": str(questions), "corpus": str(corpus) if corpus else None, "limit": limit, "split": split}
+    extra = {
+        "questions": str(questions),
+        "corpus": str(corpus) if corpus else None,
+        "limit": limit,
+        "first": first,
+        "split": split,
+    }
     report = _run(gold, s, store, chain, grader, retrieval_only, extra, err if not as_json else None)
     deltas = compare_aggregates(old, report.aggregates) if old is not None else None
     paths = _write(report, out_dir, deltas)

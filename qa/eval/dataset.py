@@ -48,11 +48,14 @@ class DatasetError(ConflictQAError):
     """A line of the question file cannot be used; the message names the file and line."""
 
 
-def load_questions(path: Path, limit: int | None = None, split: str | None = None) -> list[GoldQuestion]:
+def load_questions(
+    path: Path, limit: int | None = None, split: str | None = None, *, sample: int | None = None, seed: int = 0
+) -> list[GoldQuestion]:
     """Read ``path`` (JSON lines; blank lines skipped), keeping the questions of ``split`` (all
-    when None), then the first ``limit`` of them."""
-    if limit is not None and limit < 1:
-        raise DatasetError(f"--limit must be at least 1, got {limit}.")
+    when None), then the first ``limit`` of them, or a ``sample`` of that many stratified by type."""
+    for flag, n in (("--first", limit), ("--limit", sample)):
+        if n is not None and n < 1:
+            raise DatasetError(f"{flag} must be at least 1, got {n}.")
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -70,7 +73,30 @@ def load_questions(path: Path, limit: int | None = None, split: str | None = Non
             raise DatasetError(f"{path} holds no question of the {split!r} split.")
     if not questions:
         raise DatasetError(f"{path} holds no questions: write one JSON object per line with a 'question'.")
+    if sample:
+        return stratified_sample(questions, sample, seed)
     return questions[:limit] if limit else questions
+
+
+def stratified_sample(questions: list[GoldQuestion], n: int, seed: int = 0) -> list[GoldQuestion]:
+    """``n`` questions drawn in turn from each type (a seeded shuffle within each), in file order:
+    a small run still holds answerable, near-miss and out-of-corpus questions, so every refusal
+    metric can be computed. The same seed draws the same questions."""
+    import random
+
+    rng = random.Random(seed)
+    groups: dict[str, list[int]] = {}
+    for i, q in enumerate(questions):
+        groups.setdefault(q.type, []).append(i)
+    for members in groups.values():
+        rng.shuffle(members)
+    picked: list[int] = []
+    queues = [groups[t] for t in sorted(groups)]
+    while len(picked) < min(n, len(questions)):
+        for queue in queues:
+            if queue and len(picked) < n:
+                picked.append(queue.pop())
+    return [questions[i] for i in sorted(picked)]
 
 
 def _parse_line(line: str, where: str, default_id: str) -> GoldQuestion:
