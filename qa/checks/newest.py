@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from qa.answer.citations import resolve_citations
 from qa.checks.asks import CONCEPTS, asked_about, asked_kind, concepts_in
 from qa.checks.base import Draft, Verdict
-from qa.retrieve.dense import as_of_upper
 from qa.text.markers import MARKER
 from qa.text.nlp import parse
 from qa.text.question import read_question
@@ -177,10 +176,10 @@ class NewerReport:
     def __call__(self, draft: Draft) -> Verdict:
         if not draft.recency:
             return Verdict.ok()
-        # under an as-of date, a report published after the days it admits is not evidence (a report
-        # dated a few days after its own "as of" is: retrieval's rule, AS_OF_GRACE_DAYS)
-        until = as_of_upper(draft.as_of)
-        passages = [p if not until or (p.published or "")[:10] <= until else _hidden(p) for p in draft.passages]
+        # under an as-of date, a report published after it (in the grace days) is not "newer" evidence
+        passages = [
+            p if not draft.as_of or (p.published or "")[:10] <= draft.as_of else _hidden(p) for p in draft.passages
+        ]
         newer = newer_figure(draft.standalone, draft.text, draft.citations, passages, self.aliases)
         if newer is None:
             return Verdict.ok()
