@@ -83,10 +83,20 @@ class _Pending:
 class Indexer:
     """Chunks, embeds and stores documents; one instance per store."""
 
-    def __init__(self, store: ReportStore, splitter: TextSplitter, batch_chunks: int = _EMBED_BATCH_CHUNKS) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        splitter: TextSplitter,
+        batch_chunks: int = _EMBED_BATCH_CHUNKS,
+        *,
+        sentence_vectors: bool = False,
+    ) -> None:
+        """``sentence_vectors``: also embed and store every sentence of each document, as sentence
+        windows read them (on when ``context_tokens`` is set), so questions never wait for it."""
         self.store = store
         self.splitter = splitter
         self.batch_chunks = batch_chunks
+        self.sentence_vectors = sentence_vectors
 
     def ingest(
         self,
@@ -141,6 +151,8 @@ class Indexer:
     def _plan(self, document: Document, seen: dict[str, str]) -> Outcome | _Pending:
         doc_id = content_id(document.text)
         if doc_id in seen or self.store.record(doc_id):
+            if doc_id not in seen and self.sentence_vectors and not self.store.has_sentences(doc_id):
+                self._backfill(doc_id)  # stored before sentence windows were on
             first = seen.get(doc_id) or self.store.record(doc_id).source
             why = "unchanged" if first == document.source else f"same content as {first}"
             return Outcome(SKIPPED, document.source, doc_id, message=why)
@@ -162,21 +174,45 @@ class Indexer:
         for pending in batch:
             rows.append(self._rows(pending, vectors[offset : offset + len(pending.chunks)]))
             offset += len(pending.chunks)
+        sentences = self._sentences(rows) if self.sentence_vectors else {}
         try:
-            self.store.write_documents(rows)
+            self.store.write_documents(rows, sentences=sentences)
         except Exception:
             log.warning("batch write of %d documents failed; storing them one by one", len(batch), exc_info=True)
             for pending, row in zip(batch, rows):
-                self._finish(pending, record, row)
+                self._finish(pending, record, row, sentences.get(pending.doc_id))
             return
         for pending in batch:
             self._finish(pending, record)
 
-    def _finish(self, pending: _Pending, record: Callable[[Outcome], None], row: tuple | None = None) -> None:
+    def _sentences(self, rows: Sequence[tuple]) -> dict[str, tuple[list[str], list[list[float]]]]:
+        """Each document's sentences (as sentence windows split them) and their vectors, one embed call."""
+        from qa.retrieve.windows import report_sentences
+
+        per_doc = {rec.doc_id: report_sentences(list(zip(ids, texts, metas))) for rec, ids, texts, metas, _ in rows}
+        flat = list(dict.fromkeys(t for texts in per_doc.values() for t in texts))
+        vectors = dict(zip(flat, self.store.embeddings.embed_documents(flat))) if flat else {}
+        return {doc_id: (texts, [vectors[t] for t in texts]) for doc_id, texts in per_doc.items()}
+
+    def _backfill(self, doc_id: str) -> None:
+        """Store the sentence vectors of a document stored without them (re-ingesting fills them in)."""
+        from qa.retrieve.windows import report_sentences
+
+        texts = list(dict.fromkeys(report_sentences(self.store.document_chunks([doc_id])[doc_id])))
+        if texts:
+            self.store.write_sentences(doc_id, texts, self.store.embeddings.embed_documents(texts))
+
+    def _finish(
+        self,
+        pending: _Pending,
+        record: Callable[[Outcome], None],
+        row: tuple | None = None,
+        sentences: tuple[list[str], list[list[float]]] | None = None,
+    ) -> None:
         """Store the document (unless the batch already did), drop what it replaces, report."""
         try:
             if row is not None:
-                self.store.write_document(*row)
+                self.store.write_document(*row, sentences=sentences)
             self._replace(pending)
         except Exception as exc:
             log.exception("could not store %s", pending.document.source)

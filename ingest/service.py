@@ -15,7 +15,7 @@ from qa.store.embeddings import count_tokens
 def make_indexer(settings: Settings, store: ReportStore) -> Indexer:
     counter = functools.partial(count_tokens, path=settings.embedding_model_path)
     splitter = make_splitter(counter, settings.chunk_size, settings.chunk_overlap)
-    return Indexer(store, splitter, batch_chunks=settings.embed_batch)
+    return Indexer(store, splitter, batch_chunks=settings.embed_batch, sentence_vectors=settings.context_tokens > 0)
 
 
 def run_ingest(

@@ -21,8 +21,8 @@ def ingest(settings, store):
 def test_a_batch_of_documents_is_stored_with_three_upserts(settings, store, monkeypatch):
     calls = []
     real = store.write_documents
-    monkeypatch.setattr(store, "write_document", lambda *a: calls.append("one") or None)
-    monkeypatch.setattr(store, "write_documents", lambda rows: calls.append(len(rows)) or real(rows))
+    monkeypatch.setattr(store, "write_document", lambda *a, **kw: calls.append("one") or None)
+    monkeypatch.setattr(store, "write_documents", lambda rows, **kw: calls.append(len(rows)) or real(rows, **kw))
 
     report = ingest(settings, store)
 
@@ -34,13 +34,13 @@ def test_a_batch_of_documents_is_stored_with_three_upserts(settings, store, monk
 def test_when_the_batch_write_fails_only_the_bad_document_fails(settings, store, monkeypatch):
     real_one = store.write_document
 
-    def batch_fails(rows):
+    def batch_fails(rows, **kw):
         raise RuntimeError("disk full")
 
-    def one(record, *rest):
+    def one(record, *rest, **kw):
         if record.source == "report-3.txt":
             raise RuntimeError("bad metadata")
-        real_one(record, *rest)
+        real_one(record, *rest, **kw)
 
     monkeypatch.setattr(store, "write_documents", batch_fails)
     monkeypatch.setattr(store, "write_document", one)
@@ -52,3 +52,14 @@ def test_when_the_batch_write_fails_only_the_bad_document_fails(settings, store,
     assert set(status.values()) == {ADDED}
     assert sorted(r.source for r in store.records()) == sorted(status)
     assert store.count_chunks() == 5
+
+
+def test_with_sentence_windows_a_document_stored_alone_keeps_its_sentence_vectors(settings, store, monkeypatch):
+    def batch_fails(rows, **kw):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "write_documents", batch_fails)
+    report = ingest(settings.model_copy(update={"context_tokens": 300}), store)
+    assert [o.status for o in report.outcomes] == [ADDED] * 6
+    assert all(store.has_sentences(r.doc_id) for r in store.records())
+    assert store.count_sentences() == 12  # two sentences a report

@@ -228,3 +228,78 @@ def test_the_coverage_gate_reads_rarity_of_words_as_written(tmp_path):
     gate = make_chain(settings, store, RecordingChatModel.replying("x")).gate
     gate.rarity("Merdan")  # the index is built on first use
     assert gate.rarity("Merdan's") == gate.rarity("Merdan") < gate.rarity("Zorbakhistan")
+
+
+def test_ingest_stores_every_sentence_s_vector_and_a_question_embeds_none(tmp_path, monkeypatch):
+    from qa.factory import make_retriever, make_store
+    from qa.retrieve.windows import report_sentences
+    from qa.settings import Settings
+    from qa.store.chroma import sentence_id
+    from tests.test_hybrid import ingest, write_reports
+
+    settings = Settings(data_dir=tmp_path / "data", context_tokens=40, _env_file=None)
+    store = make_store(settings)
+    ingest(settings, store, [write_reports(tmp_path / "reports")])
+    docs = store.document_chunks([r.doc_id for r in store.records()])
+    expected = {sentence_id(d, t) for d, rows in docs.items() for t in report_sentences(rows)}
+    assert store.count_sentences() == len(expected) > 0
+    some = sorted(expected)[:3]
+    assert set(store.sentence_vectors(some)) == set(some)
+
+    embedded: list[str] = []
+    real = type(store.embeddings).embed_documents
+    monkeypatch.setattr(
+        type(store.embeddings), "embed_documents", lambda self, texts: embedded.extend(texts) or real(self, texts)
+    )
+    result = make_retriever(settings, store).retrieve("How many people were killed by the Merdan floods?")
+    assert result.passages and embedded == [], "the sentences' vectors came from the store"
+
+    doc_id = result.passages[0].doc_id
+    store.delete_document(doc_id)
+    left = {sentence_id(d, t) for d, rows in docs.items() if d != doc_id for t in report_sentences(rows)}
+    assert store.count_sentences() == len(left), "a deleted report's sentence vectors go with it"
+
+
+def test_a_stored_sentence_vector_is_the_one_the_embedder_gives(tmp_path):
+    from qa.factory import make_store
+    from qa.retrieve.windows import report_sentences
+    from qa.settings import Settings
+    from qa.store.chroma import sentence_id
+    from tests.test_hybrid import ingest, write_reports
+
+    settings = Settings(data_dir=tmp_path / "data", context_tokens=40, _env_file=None)
+    store = make_store(settings)
+    ingest(settings, store, [write_reports(tmp_path / "reports")])
+    doc_id, rows = next(iter(store.document_chunks([store.records()[0].doc_id]).items()))
+    text = report_sentences(rows)[0]
+    stored = np.asarray(store.sentence_vectors([sentence_id(doc_id, text)])[sentence_id(doc_id, text)])
+    assert np.allclose(stored, store.embeddings.embed_documents([text])[0], atol=1e-5)
+
+
+def test_without_sentence_windows_ingest_stores_no_sentence_vectors(tmp_path):
+    from qa.factory import make_store
+    from qa.settings import Settings
+    from tests.test_hybrid import ingest, write_reports
+
+    settings = Settings(data_dir=tmp_path / "data", context_tokens=0, _env_file=None)
+    store = make_store(settings)
+    ingest(settings, store, [write_reports(tmp_path / "reports")])
+    assert store.count_chunks() > 0 and store.count_sentences() == 0
+
+
+def test_re_ingesting_a_store_made_without_sentence_windows_fills_in_their_vectors(tmp_path):
+    from qa.factory import make_store
+    from qa.settings import Settings
+    from tests.test_hybrid import ingest, write_reports
+
+    folder = write_reports(tmp_path / "reports")
+    plain = Settings(data_dir=tmp_path / "data", context_tokens=0, _env_file=None)
+    store = make_store(plain)
+    ingest(plain, store, [folder])
+    assert store.count_sentences() == 0
+    windowed = plain.model_copy(update={"context_tokens": 40})
+    ingest(windowed, store, [folder])
+    filled = store.count_sentences()
+    assert filled > 0 and all(store.has_sentences(r.doc_id) for r in store.records())
+    ingest(windowed, store, [folder])
+    assert store.count_sentences() == filled, "a second pass writes nothing new"

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.store.chroma import sentence_id
 from qa.text.sentences import sentence_spans
 from qa.types import Passage
 
@@ -78,6 +79,11 @@ def rebuild(chunks: Sequence[tuple[str, str, dict[str, Any]]]) -> tuple[str, lis
     return out, spans
 
 
+def report_sentences(chunks: Sequence[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """Every sentence of one report, as ``SentenceWindows`` reads it (ingest stores their vectors)."""
+    return [text for text, _ in _segment("", chunks, set()).sentences]
+
+
 def _segment(doc_id: str, chunks: Sequence[tuple[str, str, dict[str, Any]]], wanted: set[int]) -> _Segment:
     """One report rebuilt from all its chunks and split into sentences, each mapped to the chunks
     that hold it whole (else the one holding most of it); the sentences of the ``wanted`` chunks
@@ -123,10 +129,17 @@ class SentenceWindows:
         self._vectors: dict[str, np.ndarray] = {}
 
     # -- reading the reports -------------------------------------------------------------------
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentence vectors, cached by text (a follow-up reads the same reports again)."""
+    def embed(self, texts: Sequence[str], doc_ids: Sequence[str] | None = None) -> np.ndarray:
+        """Sentence vectors, cached by text (a follow-up reads the same reports again): stored at
+        ingest when the store has them (``doc_ids`` says whose sentences they are), else embedded."""
         cache = self._vectors
         todo = list(dict.fromkeys(t for t in texts if t not in cache))
+        if todo and doc_ids is not None and hasattr(self.store, "sentence_vectors"):
+            doc_of = dict(zip(texts, doc_ids))
+            keys = {sentence_id(doc_of[t], t): t for t in todo}
+            for key, vec in self.store.sentence_vectors(list(keys)).items():
+                cache[keys[key]] = np.asarray(vec, dtype=np.float32)
+            todo = [t for t in todo if t not in cache]
         if todo:
             for text, vec in zip(todo, self.store.embeddings.embed_documents(todo)):
                 cache[text] = np.asarray(vec, dtype=np.float32)
@@ -163,16 +176,23 @@ class SentenceWindows:
         sentences = [_Sentence(si, i, *seg.sentences[i]) for si, seg in enumerate(segments) for i in seg.scored]
         if not sentences:
             return list(ranked[:1])
-        scores = self.scores(question, vector, sentences, chunk_rank)
+        scores = self.scores(question, vector, sentences, chunk_rank, [seg.doc_id for seg in segments])
         picked = self.windows(sentences, segments, scores)
         return self.passages(picked, segments, sentences, scores, ranked, reports, chunk_rank)
 
     def scores(
-        self, question: str, vector: np.ndarray, sentences: Sequence[_Sentence], chunk_rank: dict[str, int]
+        self,
+        question: str,
+        vector: np.ndarray,
+        sentences: Sequence[_Sentence],
+        chunk_rank: dict[str, int],
+        doc_ids: Sequence[str] | None = None,
     ) -> np.ndarray:
-        """Reciprocal-rank fusion of cosine, question rarity carried, and the chunk's retrieval rank."""
+        """Reciprocal-rank fusion of cosine, question rarity carried, and the chunk's retrieval rank
+        (``doc_ids``: each segment's report, to find the sentence vectors stored at ingest)."""
         k = self.rrf_k
-        cosine = self.embed([s.text for s in sentences]) @ np.asarray(vector, dtype=np.float32)
+        owners = [doc_ids[s.segment] for s in sentences] if doc_ids is not None else None
+        cosine = self.embed([s.text for s in sentences], owners) @ np.asarray(vector, dtype=np.float32)
         ranks = [_rank(cosine)]
         if self.tokens is not None and self.rarity is not None:
             asked = {t: self.rarity(t) for t in set(self.tokens(question))}

@@ -3,11 +3,14 @@
 Chunks live in the collection ``<name>``; each document also has a record in ``<name>__docs``
 (title, source, published, chunk count, status). A document is written as: record ``pending`` ->
 chunks -> record ``complete``. ``repair()`` removes whatever a crash left ``pending``, so the
-store holds every document whole or not at all.
+store holds every document whole or not at all. With sentence windows on, ``<name>__sentences``
+also holds the vector of each sentence of a document (written while its record is ``pending``,
+deleted with it), so a question never waits for its reports' sentences to be embedded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
@@ -105,6 +108,12 @@ def make_client(data_dir: Path, chroma_url: str | None):
     return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
 
 
+def sentence_id(doc_id: str, text: str) -> str:
+    """The key of one sentence's vector: its report and a hash of its text (the text is what is
+    embedded, so a sentence split the same way finds its vector)."""
+    return f"{doc_id}:s:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}"
+
+
 class ReportStore:
     """Chunks and document records in Chroma, always embedded with *our* embedder."""
 
@@ -120,6 +129,9 @@ class ReportStore:
             f"{collection}__docs", embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self._meta = client.get_or_create_collection(f"{collection}__meta", embedding_function=None)
+        self._sentences = client.get_or_create_collection(
+            f"{collection}__sentences", embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
 
     # -- change token -----------------------------------------------------------------------
     def generation(self) -> str:
@@ -180,9 +192,13 @@ class ReportStore:
         texts: list[str],
         metadatas: list[dict[str, Any]],
         embeddings: list[list[float]],
+        sentences: tuple[list[str], list[list[float]]] | None = None,
     ) -> None:
-        """Store one document whole: pending record, chunks in batches, then complete."""
+        """Store one document whole: pending record, its sentence vectors (if given), chunks in
+        batches, then complete."""
         self._put_record(DocRecord(**{**asdict(record), "status": PENDING}))
+        if sentences is not None:
+            self._write_sentences({record.doc_id: sentences})
         for start in range(0, len(ids), _BATCH):
             end = start + _BATCH
             self.chunks.upsert(
@@ -195,12 +211,17 @@ class ReportStore:
         self._touch()
 
     def write_documents(
-        self, documents: list[tuple[DocRecord, list[str], list[str], list[dict[str, Any]], list[list[float]]]]
+        self,
+        documents: list[tuple[DocRecord, list[str], list[str], list[dict[str, Any]], list[list[float]]]],
+        sentences: dict[str, tuple[list[str], list[list[float]]]] | None = None,
     ) -> None:
         """``write_document`` for several documents at once, three upserts in all: every record
-        ``pending``, all their chunks, every record ``complete`` (a crash leaves only ``pending``)."""
+        ``pending``, all their chunks (and ``sentences``: doc_id -> texts, vectors), every record
+        ``complete`` (a crash leaves only ``pending``)."""
         records = [r for r, *_ in documents]
         self._put_records(records, PENDING)
+        if sentences:
+            self._write_sentences(sentences)
         ids, texts, metas, vectors = ([x for doc in documents for x in doc[i]] for i in range(1, 5))
         for start in range(0, len(ids), _BATCH):
             end = start + _BATCH
@@ -217,9 +238,43 @@ class ReportStore:
         metas = [DocRecord(**{**asdict(r), "status": status}).to_metadata() for r in records]
         self._docs.upsert(ids=[r.doc_id for r in records], embeddings=[[1.0, 0.0]] * len(records), metadatas=metas)
 
+    def _write_sentences(self, sentences: dict[str, tuple[list[str], list[list[float]]]]) -> None:
+        rows = {
+            sentence_id(doc_id, text): (doc_id, vec)
+            for doc_id, (texts, vectors) in sentences.items()
+            for text, vec in zip(texts, vectors)
+        }
+        ids = list(rows)
+        for start in range(0, len(ids), _BATCH):
+            part = ids[start : start + _BATCH]
+            self._sentences.upsert(
+                ids=part,
+                embeddings=[rows[i][1] for i in part],
+                metadatas=[{"doc_id": rows[i][0]} for i in part],
+            )
+
+    def sentence_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """The stored vectors of the sentences among ``ids`` (see ``sentence_id``); others left out."""
+        if not ids:
+            return {}
+        got = self._sentences.get(ids=ids, include=["embeddings"])
+        return dict(zip(got["ids"], got["embeddings"]))
+
+    def has_sentences(self, doc_id: str) -> bool:
+        return bool(self._sentences.get(where={"doc_id": doc_id}, limit=1, include=[])["ids"])
+
+    def write_sentences(self, doc_id: str, texts: list[str], vectors: list[list[float]]) -> None:
+        """Store the sentence vectors of a stored document (one stored before they were kept)."""
+        self._write_sentences({doc_id: (texts, vectors)})
+        self._touch()
+
+    def count_sentences(self) -> int:
+        return self._sentences.count()
+
     def delete_document(self, doc_id: str) -> None:
-        """Remove a document's chunks, then its record (a crash in between leaves no orphan chunk
-        that a later ``repair`` can't see: the record stays until its chunks are gone)."""
+        """Remove a document's sentence vectors and chunks, then its record (a crash in between
+        leaves no orphan that a later ``repair`` can't see: the record stays until they are gone)."""
+        self._sentences.delete(where={"doc_id": doc_id})
         self.chunks.delete(where={"doc_id": doc_id})
         self._docs.delete(ids=[doc_id])
         self._touch()
