@@ -146,7 +146,7 @@ def main() -> None:
         f"chunks {i['ingest_s']['chunks']} s, with sentence vectors {i['ingest_s']['chunks_and_sentences']} s "
         f"({i['with_sentences_vs_chunks']}x)"
     )
-    print(f"wrote {write_result('windows_build', result, info)}")
+    print(f"wrote {write_result('windows_build.json', result, info)}")
 
 
 if __name__ == "__main__":
