@@ -40,6 +40,7 @@ class Outcome:
     doc_id: str | None = None
     chunks: int = 0
     message: str = ""
+    title: str | None = None
 
 
 @dataclass
@@ -60,11 +61,19 @@ class IngestReport:
     def chunks_added(self) -> int:
         return sum(o.chunks for o in self.outcomes if o.status in (ADDED, UPDATED))
 
+    def entries(self, status: str) -> list[dict[str, Any]]:
+        """``{"doc_id", "source", "title"}`` of each document that ended with ``status``."""
+        return [
+            {"doc_id": o.doc_id, "source": o.source, "title": o.title}
+            for o in self.outcomes
+            if o.status == status and o.doc_id
+        ]
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "added": self.ids(ADDED),
-            "updated": self.ids(UPDATED),
-            "skipped": self.ids(SKIPPED),
+            "added": self.entries(ADDED),
+            "updated": self.entries(UPDATED),
+            "skipped": self.entries(SKIPPED),
             "failed": [{"source": o.source, "error": o.message} for o in self.failed],
             "unsupported": [o.source for o in self.outcomes if o.status == SKIPPED and not o.doc_id],
             "chunks_added": self.chunks_added,
@@ -153,9 +162,11 @@ class Indexer:
         if doc_id in seen or self.store.record(doc_id):
             if doc_id not in seen and self.sentence_vectors and not self.store.has_sentences(doc_id):
                 self._backfill(doc_id)  # stored before sentence windows were on
-            first = seen.get(doc_id) or self.store.record(doc_id).source
+            stored = self.store.record(doc_id)
+            first = seen.get(doc_id) or stored.source
             why = "unchanged" if first == document.source else f"same content as {first}"
-            return Outcome(SKIPPED, document.source, doc_id, message=why)
+            title = stored.title if stored is not None else document.title
+            return Outcome(SKIPPED, document.source, doc_id, message=why, title=title)
         seen[doc_id] = document.source
         chunks = chunk_document(document, self.splitter)
         if not chunks:
@@ -219,7 +230,11 @@ class Indexer:
             record(Outcome(FAILED, pending.document.source, message=f"could not store: {exc}"))
         else:
             status = UPDATED if pending.replaces else ADDED
-            record(Outcome(status, pending.document.source, pending.doc_id, len(pending.chunks)))
+            record(
+                Outcome(
+                    status, pending.document.source, pending.doc_id, len(pending.chunks), title=pending.document.title
+                )
+            )
 
     def _replace(self, pending: _Pending) -> None:
         for old in pending.replaces:

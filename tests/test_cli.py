@@ -41,6 +41,8 @@ def test_ingest_json_then_reingest_skips(cli):
     first = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)
     assert set(first) >= {"added", "updated", "skipped", "failed", "chunks_added", "seconds"}
     assert len(first["added"]) == 1 and first["chunks_added"] > 0 and first["failed"] == []
+    added = first["added"][0]
+    assert added["source"] == str(SAMPLE) and added["title"].startswith("ISIS-K Continues") and added["doc_id"]
     again = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)
     assert again["added"] == [] and again["skipped"] == first["added"] and again["chunks_added"] == 0
 
@@ -66,7 +68,7 @@ def test_off_topic_ask_abstains_offline_without_a_model(cli):
 
 
 def test_docs_list_and_remove(cli):
-    added = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)["added"][0]
+    added = json.loads(cli("ingest", str(SAMPLE), "--json").stdout)["added"][0]["doc_id"]
     docs = json.loads(cli("docs", "list", "--json").stdout)
     assert [(d["doc_id"], d["chunks"] > 0) for d in docs] == [(added, True)]
     assert docs[0]["title"].startswith("ISIS-K Continues")
