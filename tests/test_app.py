@@ -295,3 +295,22 @@ def test_login_is_required_when_auth_is_set(settings, store):
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(f"{url}/config", timeout=10)
         assert denied.value.code == 401
+
+
+def test_chat_prints_where_it_serves_and_no_hint_a_user_cannot_act_on(settings, store, monkeypatch, capfd):
+    from qa.ui import app as ui_app
+
+    made = []
+    real_build = ui_app.build_app
+
+    def build(s):
+        made.append(real_build(s, store=store, chat_model=RecordingChatModel.replying()))
+        return made[-1]
+
+    monkeypatch.setattr(ui_app, "build_app", build)
+    monkeypatch.setattr(gr.Blocks, "block_thread", lambda self: None)
+    port = free_port()
+    ui_app.launch(settings, port=port)
+    out = capfd.readouterr()
+    assert f"conflict-qa is serving on http://127.0.0.1:{port}" in out.out
+    assert "share=True" not in out.out + out.err

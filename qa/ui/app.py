@@ -290,7 +290,9 @@ def start(demo: gr.Blocks, settings: Settings, host: str = "127.0.0.1", port: in
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """``conflict-qa chat``: serve the app until interrupted."""
     demo = build_app(settings)
-    start(demo, settings, host, port, quiet=False)  # Gradio prints the local URL
+    # quiet: Gradio's own banner ends with a share=True hint a user of this app cannot act on
+    url = start(demo, settings, host, port)
+    print(f"conflict-qa is serving on {url} (Ctrl+C stops it)", flush=True)
     try:
         demo.block_thread()
     finally:
