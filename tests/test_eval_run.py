@@ -360,3 +360,20 @@ def test_replaying_the_checks_on_a_run_without_them_gives_the_run_with_them(gold
     assert agg["n"] == len(QUESTIONS) and sum(s["refusals"] for s in stages.values()) == sum(
         r.answer.abstained for r in rows
     )
+
+
+def test_plots_leave_out_what_a_run_cannot_compute_and_say_why(gold, settings, store, tmp_path):
+    from ingest.service import run_ingest
+    from qa.eval.plots import left_out, write_plots
+    from qa.eval.runner import run_eval
+
+    questions, corpus = gold
+    run_ingest(settings, store, [str(corpus)])
+    answerable = [q for q in load_questions(questions) if not q.unanswerable]
+    report = run_eval(answerable, settings=settings, store=store, retrieval_only=True)
+    assert left_out(report)["recall"] == "no unanswerable question in this run"
+    assert "false_refusal_rate" not in left_out(report)
+    paths = write_plots(report, tmp_path)
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+    full = run_eval(load_questions(questions), settings=settings, store=store, retrieval_only=True)
+    assert "recall" not in left_out(full)

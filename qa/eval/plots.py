@@ -27,6 +27,24 @@ def write_plots(report: EvalReport, out_dir: Path) -> list[Path]:
     ]
 
 
+_WHY = {
+    "recall": "no unanswerable question in this run",
+    "false_refusal_rate": "no answerable question in this run",
+    "precision": "nothing was refused at any bar",
+}
+
+
+def left_out(report: EvalReport) -> dict[str, str]:
+    """The refusal curves this run cannot compute, each with the reason (drawn as a note, not a line)."""
+    return {key: why for key, why in _WHY.items() if report.tradeoff and all(p[key] is None for p in report.tradeoff)}
+
+
+def _note(ax, missing: dict[str, str]) -> None:
+    if missing:
+        text = "Not drawn: " + "; ".join(f"{k.replace('_', ' ')} ({why})" for k, why in missing.items())
+        ax.text(0.01, 0.97, text, transform=ax.transAxes, fontsize=7, color="dimgrey", va="top", wrap=True)
+
+
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -74,7 +92,11 @@ def plot_by_type(report: EvalReport, path: Path) -> Path:
     for i, metric in enumerate(metrics):
         values = [report.by_type[t].get(metric) for t in types]
         xs = [x + i * width for x in range(len(types))]
-        ax.bar(xs, [v if v is not None else 0.0 for v in values], width, label=metric)
+        shown = [(x, v) for x, v in zip(xs, values) if v is not None]
+        ax.bar([x for x, _ in shown], [v for _, v in shown], width, label=metric)
+        for x, v in zip(xs, values):
+            if v is None:  # not computable for this type (no gold sources, or retrieval only): no bar
+                ax.text(x, 0.02, "n/a", ha="center", fontsize=7, color="dimgrey")
     ax.set_xticks(
         [x + width * (len(metrics) - 1) / 2 for x in range(len(types))],
         [f"{t}\n(n={report.by_type[t]['n']})" for t in types],
@@ -90,11 +112,14 @@ def plot_refusal_tradeoff(report: EvalReport, path: Path) -> Path:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     nan = float("nan")
+    missing = left_out(report)
     for names, style in ((True, "-"), (False, "--")):
         points = [p for p in report.tradeoff if p["names_check"] is names]
         xs = [p["threshold"] for p in points]
         label = "gate" + (" + names/figures check" if names else ", relevance bar only")
         for key, color in (("recall", "tab:blue"), ("precision", "tab:green"), ("false_refusal_rate", "tab:red")):
+            if key in missing:
+                continue
             ys = [p[key] if p[key] is not None else nan for p in points]
             ax.plot(xs, ys, style, color=color, label=f"{key.replace('_', ' ')} ({label})")
     bar = report.config.get("min_relevance")
@@ -111,9 +136,10 @@ def plot_refusal_tradeoff(report: EvalReport, path: Path) -> Path:
             zorder=3,
             label="whole pipeline: refusal recall",
         )
+    if final.get("false_refusal_rate") is not None:
         ax.scatter(
             [bar],
-            [final.get("false_refusal_rate") or 0.0],
+            [final["false_refusal_rate"]],
             color="tab:red",
             marker="*",
             s=120,
@@ -128,4 +154,5 @@ def plot_refusal_tradeoff(report: EvalReport, path: Path) -> Path:
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=6, loc="center right")
+    _note(ax, missing)
     return _save(fig, path)
