@@ -136,6 +136,38 @@ class Answer:
             "sentences": [c.to_json() for c in self.sentences],
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        """The answer an ``ask --json`` object (or the app's ``/ask``) describes."""
+        fields = {f for f in Passage.__dataclass_fields__ if f not in ("chunk_id", "focus")}
+
+        def passage(p: dict[str, Any], n: int) -> Passage:
+            kept = {k: v for k, v in p.items() if k in fields}
+            return Passage(**kept, chunk_id=f"{p.get('doc_id')}:{n}", focus=tuple(p.get("focus") or ()))
+
+        passages = tuple(passage(p, int(p.get("n") or i)) for i, p in enumerate(data.get("passages") or [], 1))
+        by_n = {i: p for i, p in enumerate(passages, 1)}
+        citations = tuple(
+            Citation(int(c["n"]), by_n.get(int(c["n"])) or passage(c, int(c["n"]))) for c in data.get("citations") or []
+        )
+        return cls(
+            question=data.get("question", ""),
+            text=data.get("answer", ""),
+            abstained=bool(data.get("abstained")),
+            citations=citations,
+            passages=passages,
+            timings=Timings(**(data.get("timings") or {})),
+            reason=data.get("reason"),
+            prompt_hash=data.get("prompt_hash"),
+            rewritten_question=data.get("rewritten_question"),
+            filters=dict(data.get("filters") or {}),
+            sentences=tuple(
+                SentenceCheck(s["text"], tuple(s.get("cites") or ()), s["status"], tuple(s.get("missing") or ()))
+                for s in data.get("sentences") or []
+            ),
+            refused_by=data.get("refused_by"),
+        )
+
 
 @dataclass(frozen=True)
 class Filters:

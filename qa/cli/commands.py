@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from qa.cli.common import State, app, configure_logging, docs_app, err, out, settings
+from qa.errors import ConflictQAError
 
 
 @app.callback()
@@ -89,6 +90,10 @@ def ask(
     until: Optional[str] = typer.Option(None, "--until", help="Only reports published on/before YYYY-MM-DD."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Ignore reports published after YYYY-MM-DD."),
     source: Optional[str] = typer.Option(None, "--source", help="Only sources containing this text."),
+    app_url: Optional[str] = typer.Option(
+        None, "--app", help="Ask the app running at this URL (default: the one `conflict-qa chat` serves, if up)."
+    ),
+    in_process: bool = typer.Option(False, "--in-process", help="Load the model here even when an app is up."),
 ) -> None:
     """Answer a question from the stored reports, citing passages by number."""
     from qa.answer.chain import Done, Retrieved, Token
@@ -104,6 +109,15 @@ def ask(
         as_of=parse_date(as_of, "--as-of"),
         source=source,
     )
+    if not in_process and (answer := _ask_running_app(s, app_url, question, filters, top_k)) is not None:
+        if as_json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            from rich.markup import escape
+
+            out.print(escape(answer.text) if not answer.abstained else "", end="")
+            print_answer_footer(answer, out, answer.text if not answer.abstained else "")
+        return
     chain = make_chain(s)
     answer, streamed = None, []
     for event in chain.stream(question, filters=filters):
@@ -118,6 +132,35 @@ def ask(
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         print_answer_footer(answer, out, "".join(streamed))
+
+
+def _ask_running_app(s, url: Optional[str], question: str, filters, top_k: Optional[int]):
+    """The answer of a running app (``--app URL``, or the one announced in the data directory), or
+    None to answer in-process. Says which app answered; an explicit ``--app`` that does not answer
+    is an error."""
+    from qa.types import Answer
+    from qa.ui.running import announced_url, ask_app, connect
+
+    target = url or announced_url(s)
+    if not target:
+        return None
+    client = connect(target, s)
+    if client is None:
+        if url:
+            raise ConflictQAError(f"No conflict-qa app answers at {url}: start one with `conflict-qa chat`.")
+        err.print(f"(the app at {target} did not answer: loading the model here)")
+        return None
+    err.print(f"(answered by the running app at {target}: its model is loaded and warm)")
+    data = ask_app(
+        client,
+        question,
+        since=filters.since,
+        until=filters.until,
+        as_of=filters.as_of,
+        source=filters.source,
+        top_k=top_k or 0,
+    )
+    return Answer.from_json(data)
 
 
 @app.command()

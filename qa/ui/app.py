@@ -293,7 +293,11 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> Non
     # quiet: Gradio's own banner ends with a share=True hint a user of this app cannot act on
     url = start(demo, settings, host, port)
     print(f"conflict-qa is serving on {url} (Ctrl+C stops it)", flush=True)
+    from qa.ui.running import announce, withdraw
+
+    announce(settings, f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "::") else url)
     try:
         demo.block_thread()
     finally:
+        withdraw(settings)
         demo.close()
