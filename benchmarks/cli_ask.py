@@ -1,0 +1,106 @@
+"""`conflict-qa ask` through a running app against in-process, on the same store and questions.
+
+Starts `conflict-qa chat` on a free loopback port (it announces itself in the data directory),
+asks it one question to load its model, then times each question twice, interleaved: `ask`
+(answered by the app) and `ask --in-process` (loads the model, cold prompt cache: what every
+`ask` paid before). The figure is the wall time a user waits for the command, as a ratio.
+
+    .venv/bin/python benchmarks/cli_ask.py [--store DIR] [--questions 3]
+
+Without ``--store`` the sample report (``eval/corpus``) is ingested into a temporary store.
+Writes benchmarks/results/cli_ask.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._common import machine, offline, write_result  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = [
+    "When was ISIS-K established?",
+    "How many people were killed in the Tawila market bombing?",
+    "Who leads the Taliban's interior ministry?",
+    "What did the ceasefire talks in Nouadar agree?",
+]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(*args: str, env: dict) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "qa", *args], env=env, capture_output=True, text=True, timeout=900)
+    return time.perf_counter() - started, proc
+
+
+def main() -> None:
+    offline()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store", type=Path, help="a data dir that holds reports (default: eval/corpus, ingested)")
+    ap.add_argument("--questions", type=int, default=3)
+    args = ap.parse_args()
+    info = machine()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.store or Path(tmp) / "data"
+        env = {**os.environ, "CONFLICT_QA_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+        if args.store is None:
+            _, proc = _cli("ingest", str(ROOT / "eval" / "corpus"), "--json", env=env)
+            assert proc.returncode == 0, proc.stderr
+        port = _port()
+        app = subprocess.Popen(
+            [sys.executable, "-m", "qa", "chat", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            announced = data / "app.json"
+            deadline = time.time() + 300
+            while not announced.exists() and time.time() < deadline:
+                time.sleep(0.5)
+            assert announced.exists(), "the app did not start"
+            warmup, proc = _cli("ask", QUESTIONS[-1], "--json", env=env)  # the app loads its model
+            assert "running app" in proc.stderr, proc.stderr
+            app_s, local_s = [], []
+            for i, q in enumerate(QUESTIONS[: args.questions]):
+                runs = [("app", ()), ("local", ("--in-process",))]
+                for name, extra in runs if i % 2 == 0 else runs[::-1]:
+                    seconds, proc = _cli("ask", q, "--json", *extra, env=env)
+                    assert proc.returncode == 0, proc.stderr
+                    assert ("running app" in proc.stderr) == (name == "app")
+                    (app_s if name == "app" else local_s).append(seconds)
+                    print(f"{name:5} {seconds:6.1f} s  {q}", flush=True)
+        finally:
+            app.terminate()
+            app.wait(timeout=60)
+    result = {
+        "questions": args.questions,
+        "app_first_question_s": round(warmup, 1),
+        "ask_through_app_s": [round(x, 1) for x in app_s],
+        "ask_in_process_s": [round(x, 1) for x in local_s],
+        "median_app_s": round(statistics.median(app_s), 1),
+        "median_in_process_s": round(statistics.median(local_s), 1),
+        "in_process_vs_app": round(statistics.median(local_s) / statistics.median(app_s), 2),
+    }
+    print(json.dumps(result, indent=1))
+    print(f"wrote {write_result('cli_ask.json', result, info)}")
+
+
+if __name__ == "__main__":
+    main()
