@@ -173,8 +173,23 @@ def test_upload_is_ingested_listed_searched_and_deleted(settings, store, tmp_pat
     assert "skipped" in results and "unchanged" in results
     assert handlers.on_search("airport")["data"] and not handlers.on_search("no such thing")["data"]
     doc_id = table["data"][0][-1]
+    question, row, _ = handlers.on_delete_ask([doc_id])
+    assert "Delete 1 document" in question and "Kabul airport attack" in question and "kabul-report.txt" in question
+    assert row.visible is True and store.records() != [], "asking deletes nothing"
     message, table, *_ = handlers.on_delete([doc_id], "")
     assert "Kabul airport attack" in message and table["data"] == [] and store.records() == []
+
+
+def test_the_library_shows_file_names_not_the_server_s_paths(settings, store, tmp_path):
+    handlers, _ = handlers_for(settings, store)
+    report = tmp_path / "kabul-report.txt"
+    report.write_text("Title: Kabul airport attack\n\nA bombing at Kabul airport.", encoding="utf-8")
+    results, table, choices, _status, sources = handlers.on_ingest([str(report)], "")[:5]
+    uploads = str(handlers.uploads_dir)
+    assert store.records()[0].source.startswith(uploads), "the upload is stored under the data directory"
+    shown = [results, json.dumps(table), json.dumps(choices.choices), json.dumps(sources.choices)]
+    assert all(uploads not in text and str(tmp_path) not in text for text in shown)
+    assert "kabul-report.txt" in table["data"][0][2] and sources.choices[0][0] == "kabul-report.txt"
 
 
 def test_changed_upload_updates_its_document(settings, store, tmp_path):
@@ -209,6 +224,8 @@ def test_nothing_to_ingest_and_nothing_to_delete_are_clear_errors(settings, stor
         handlers.on_ingest(None, "  ")
     with pytest.raises(gr.Error, match="Choose the documents"):
         handlers.on_delete([], "")
+    with pytest.raises(gr.Error, match="Choose the documents"):
+        handlers.on_delete_ask([])
 
 
 def test_status_line_names_model_backend_collection_and_counts(settings, sample_store):

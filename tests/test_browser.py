@@ -137,7 +137,23 @@ def test_upload_appears_in_the_library_and_can_be_deleted(settings, store, page,
         page.wait_for_function("() => document.querySelector('#cq-docs').innerText.includes('Herat convoy update')")
         table.get_by_test_id("cell-0-0").click()
         page.locator("#cq-delete").get_by_text("Herat convoy update").first.wait_for()
+        # no page of the app shows the server's path to the upload, only the file's name
+        uploads = str(settings.data_dir / "uploads")
+        assert store.records()[0].source.startswith(uploads)
+        for tab in ("Library", "Chat"):
+            page.get_by_role("tab", name=tab).click()
+            assert uploads not in page.content(), f"the {tab} tab shows a server path"
+        page.get_by_role("tab", name="Library").click()
+        page.click("#cq-delete-btn")  # deleting asks first, naming what will go
+        page.wait_for_selector("#cq-confirm-text >> text=Delete 1 document")
+        assert "herat-update.md" in page.inner_text("#cq-confirm-text")
+        page.screenshot(path=str(ARTIFACTS / "library-confirm-delete.png"), full_page=True)
+        assert len(store.records()) == 1, "nothing is deleted before the confirmation"
+        page.click("#cq-cancel-delete")
+        page.wait_for_selector("#cq-deleted >> text=Nothing was deleted")
+        assert len(store.records()) == 1
         page.click("#cq-delete-btn")
+        page.click("#cq-confirm-delete")
         page.wait_for_selector("#cq-deleted >> text=Deleted 1 document")
         page.wait_for_function("() => !document.querySelector('#cq-docs').innerText.includes('Herat convoy')")
         assert store.records() == []

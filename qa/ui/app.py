@@ -205,6 +205,10 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
     with gr.Row():
         delete = gr.Dropdown(label="Documents to delete", choices=[], multiselect=True, scale=3, elem_id="cq-delete")
         delete_btn = gr.Button("Delete selected", variant="stop", scale=1, elem_id="cq-delete-btn")
+    with gr.Row(visible=False, elem_id="cq-confirm") as confirm:  # deleting asks first, naming what goes
+        confirm_text = gr.HTML(elem_id="cq-confirm-text")
+        confirm_btn = gr.Button("Yes, delete them", variant="stop", scale=0, elem_id="cq-confirm-delete")
+        cancel_btn = gr.Button("Cancel", scale=0, elem_id="cq-cancel-delete")
     deleted = gr.HTML(elem_id="cq-deleted")
     refreshed = [table, delete, status, source_filter]
     ingest.click(
@@ -212,11 +216,32 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         [files, urls],
         [results, *refreshed, files, urls],
         api_visibility="private",
+        show_progress_on=[results],  # one progress bar, where the result will appear
     )
     search.change(handlers.on_search, search, table, api_visibility="private", show_progress="hidden")
-    refresh.click(handlers.on_refresh, search, refreshed, api_visibility="private")
-    table.select(handlers.on_select_row, delete, delete, api_visibility="private")
-    delete_btn.click(handlers.on_delete, [delete, search], [deleted, *refreshed], api_visibility="private")
+    refresh.click(handlers.on_refresh, search, refreshed, api_visibility="private", show_progress_on=[table])
+    table.select(handlers.on_select_row, delete, delete, api_visibility="private", show_progress="hidden")
+    delete_btn.click(
+        handlers.on_delete_ask,
+        delete,
+        [confirm_text, confirm, deleted],
+        api_visibility="private",
+        show_progress="hidden",
+    )
+    confirm_btn.click(
+        handlers.on_delete,
+        [delete, search],
+        [deleted, *refreshed],
+        api_visibility="private",
+        show_progress_on=[deleted],
+    ).then(lambda: gr.Row(visible=False), None, confirm, api_visibility="private", show_progress="hidden")
+    cancel_btn.click(
+        lambda: (gr.Row(visible=False), "<p>Nothing was deleted.</p>"),
+        None,
+        [confirm, deleted],
+        api_visibility="private",
+        show_progress="hidden",
+    )
     return {"files": files, "urls": urls, "search": search, "table": table, "delete": delete}
 
 

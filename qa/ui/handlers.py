@@ -212,6 +212,24 @@ class Handlers:
             chosen.append(doc_id)
         return gr.Dropdown(value=chosen, multiselect=True)
 
+    def on_delete_ask(self, doc_ids: list[str] | None):
+        """Returns (the question naming what will be deleted, the confirmation row shown, cleared message)."""
+        with user_errors(self.settings.debug):
+            if not doc_ids:
+                raise ConflictQAError("Choose the documents to delete first (click a row, or pick them in the list).")
+            names = []
+            for doc_id in doc_ids:
+                record = self.store.record(doc_id)
+                if record is None:
+                    raise ConflictQAError(f"No document {doc_id!r}: refresh the table, it may already be deleted.")
+                names.append(f"{record.title or 'untitled'} ({render.display_source(record.source, record.url)})")
+        items = "".join(f"<li>{render.esc(n)}</li>" for n in names)
+        question = (
+            f"<p><strong>Delete {len(names)} document(s)?</strong> Their passages leave the store "
+            f"for good (ingest the files again to bring them back):</p><ul>{items}</ul>"
+        )
+        return question, gr.Row(visible=True), ""
+
     def on_delete(self, doc_ids: list[str] | None, search: str | None):
         """Returns (message, documents table, delete choices, status, source filter choices)."""
         with user_errors(self.settings.debug):
@@ -235,14 +253,14 @@ class Handlers:
             if record is None:
                 raise ConflictQAError(f"No document {doc_id!r}: refresh the table, it may already be deleted.")
             self.store.delete_document(doc_id)
-            removed.append(record.title or record.source)
+            removed.append(record.title or render.display_source(record.source, record.url))
         return removed
 
     def document_rows(self, search: str | None, records: list[DocRecord] | None = None) -> dict[str, Any]:
         records = self.store.records() if records is None else records
         needle = (search or "").strip().lower()
         rows = [
-            [r.title or "untitled", r.published or "", r.url or r.source, r.chunks, r.doc_id]
+            [r.title or "untitled", r.published or "", render.display_source(r.source, r.url), r.chunks, r.doc_id]
             for r in records
             if not needle or any(needle in (v or "").lower() for v in (r.title, r.source, r.url, r.doc_id, r.published))
         ]
@@ -322,11 +340,13 @@ class Handlers:
 
 
 def doc_choices(records: Sequence[DocRecord]) -> list[tuple[str, str]]:
-    return [(f"{r.title or 'untitled'} — {r.url or r.source} ({r.doc_id})", r.doc_id) for r in records]
+    return [
+        (f"{r.title or 'untitled'} — {render.display_source(r.source, r.url)} ({r.doc_id})", r.doc_id) for r in records
+    ]
 
 
 def source_choices(records: Sequence[DocRecord]) -> list[str]:
-    return sorted({r.url or r.source for r in records})
+    return sorted({render.display_source(r.source, r.url) for r in records})
 
 
 def _lines(text: str | None) -> list[str]:

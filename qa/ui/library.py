@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.ui.render import esc
+from qa.ui.render import display_source, esc
 
 _BADGE = {"added": "cq-ok", "updated": "cq-ok", "skipped": "cq-skip", "failed": "cq-fail"}
 
@@ -15,22 +15,14 @@ def ingest_summary(report) -> str:
     return f"{parts}; {report.chunks_added} chunks in {report.seconds:.1f} s"
 
 
-def shown_source(source: str, uploads_dir: Path) -> str:
-    """An uploaded file by its name; anything else (URL, feed entry) as given."""
-    try:
-        return str(Path(source).relative_to(uploads_dir))
-    except ValueError:
-        return source
-
-
-def render_ingest_results(report, uploads_dir: Path) -> str:
+def render_ingest_results(report, uploads_dir: Path | None = None) -> str:
     """One row per document or input: status, name, chunks, and the reason when not added."""
     rows = []
     for o in report.outcomes:
         detail = o.message or (f"{o.chunks} chunks" if o.chunks else "")
         rows.append(
             f'<tr><td><span class="cq-badge {_BADGE.get(o.status, "")}">{esc(o.status)}</span></td>'
-            f"<td>{esc(shown_source(o.source, uploads_dir))}</td><td>{esc(detail)}</td></tr>"
+            f"<td>{esc(display_source(o.source))}</td><td>{esc(detail)}</td></tr>"
         )
     table = '<table class="cq-results"><thead><tr><th>Result</th><th>Input</th><th>Details</th></tr></thead>'
     return f'<div class="cq-ingest"><p>{esc(ingest_summary(report))}</p>{table}<tbody>{"".join(rows)}</tbody></table></div>'

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from qa.answer.chain import NOT_COVERED
@@ -45,6 +46,18 @@ def safe_url(url: str | None) -> str | None:
     except ValueError:
         return None
     return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def display_source(source: str | None, url: str | None = None) -> str:
+    """Where a report came from, as a user should see it: its URL, else its file's name (never the
+    server's path to it, e.g. the app's upload directory)."""
+    if url and safe_url(url):
+        return url
+    if not source:
+        return "unknown source"
+    if "://" in source:
+        return source
+    return Path(source).name or source
 
 
 def link(url: str | None, label: str) -> str:
@@ -197,8 +210,7 @@ def render_passage_text(text: str, spans: Sequence[tuple[int, int]]) -> str:
 # -- the sources panel -------------------------------------------------------------------
 def render_passage(p: Passage, element_id: str, label: str, spans: Sequence[tuple[int, int]] = ()) -> str:
     meta = [f'<span class="cq-date">{esc(p.dated)}</span>']
-    where = p.source or p.url or "unknown source"
-    meta.append(link(p.url, where) if safe_url(p.url) else link(where, where))
+    meta.append(link(p.url, display_source(p.source, p.url)))
     if p.page:
         meta.append(f"p. {esc(p.page)}")
     meta.append(f'<span class="cq-score">similarity {p.score:.2f}</span>')
