@@ -1,4 +1,4 @@
-"""The commands: config, prepare, ingest, ask, chat, docs list / docs remove."""
+"""The commands: config, prepare, ingest, watch, ask, chat, docs list / docs remove."""
 
 from __future__ import annotations
 
@@ -79,6 +79,49 @@ def ingest(
     else:
         IngestProgress.print_summary(report, err)
     raise typer.Exit(1 if report.failed else 0)
+
+
+@app.command()
+def watch(
+    sources: Optional[list[str]] = typer.Argument(
+        None, help="Folders and feed/page URLs to watch (added to those already watched)."
+    ),
+    every: str = typer.Option("15m", "--every", help="How often to check: 30s, 15m, 1h."),
+    once: bool = typer.Option(False, "--once", help="Check every source once and exit (for cron)."),
+    allow_private_urls: Optional[bool] = typer.Option(
+        None, "--allow-private-urls", help="Allow loopback/private URLs [CONFLICT_QA_ALLOW_PRIVATE_URLS]."
+    ),
+) -> None:
+    """Ingest new files of folders and new feed entries as they appear (kept in the data directory)."""
+    from rich.markup import escape
+
+    from ingest.indexer import ADDED, FAILED, UPDATED
+    from ingest.watch import Watcher, parse_every
+    from qa.factory import make_store
+
+    interval = parse_every(every)
+    s = settings(allow_private_urls=allow_private_urls)
+    watcher = Watcher(s, make_store(s))
+    for key in watcher.add(sources or []):
+        err.print(f"watching {escape(key)}")
+    if not watcher.state.sources:
+        raise ConflictQAError("Nothing to watch: name folders or feed URLs, e.g. `conflict-qa watch reports/`.")
+
+    def line(o) -> None:
+        if o.status in (ADDED, UPDATED, FAILED):
+            detail = o.message if o.status == FAILED else (o.title or "")
+            out.print(f"{o.status:8} {escape(o.source)}  {escape(detail)}")
+
+    names = ", ".join(watcher.state.sources)
+    err.print(
+        f"checking {len(watcher.state.sources)} source(s) "
+        + ("once" if once else f"every {every}")
+        + f": {escape(names)}"
+    )
+    try:
+        watcher.run(interval, on_outcome=line, rounds=1 if once else None)
+    except KeyboardInterrupt:
+        err.print("stopped; `conflict-qa watch` resumes the same sources")
 
 
 @app.command()

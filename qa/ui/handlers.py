@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.watch import watch_summary
 from qa.answer.chain import Done, Retrieved, Token
 from qa.errors import ConflictQAError
 from qa.settings import Settings
@@ -275,6 +276,7 @@ class Handlers:
             collection=self.store.name,
             documents=len(records),
             chunks=self.store.count_chunks(),
+            watched=watch_summary(self.settings),
         )
 
     @property

@@ -28,9 +28,26 @@ def render_ingest_results(report, uploads_dir: Path | None = None) -> str:
     return f'<div class="cq-ingest"><p>{esc(ingest_summary(report))}</p>{table}<tbody>{"".join(rows)}</tbody></table></div>'
 
 
-def render_status(*, model: str, backend: str, loaded: bool, collection: str, documents: int, chunks: int) -> str:
+def render_status(
+    *,
+    model: str,
+    backend: str,
+    loaded: bool,
+    collection: str,
+    documents: int,
+    chunks: int,
+    watched: list[dict] | None = None,
+) -> str:
     state = "loaded" if loaded else "loads on the first question"
+    watching = ""
+    if watched:
+        parts = []
+        for w in watched:
+            when = (w["last_checked"] or "never").replace("T", " ").replace("+00:00", " UTC")
+            failed = f", {w['failures']} failed" if w["failures"] else ""
+            parts.append(f"{display_source(w['source'])} checked {when} ({w['new']} new{failed})")
+        watching = " · watching: " + "; ".join(parts)
     return (
         f'<div class="cq-status-line">Model: {esc(model)} ({esc(state)}) · backend {esc(backend)} · '
-        f"collection {esc(collection)} · {documents} documents · {chunks} chunks</div>"
+        f"collection {esc(collection)} · {documents} documents · {chunks} chunks{esc(watching)}</div>"
     )

@@ -1,0 +1,194 @@
+"""Watched sources: folders and feeds ingested as new items appear, idempotently, across restarts.
+
+``conflict-qa watch DIR… FEED_URL… [--every 15m]`` adds its sources to ``<data_dir>/watch.json``
+and polls them all: a folder's new or changed files (by size and modification time, remembered
+in the same file) and a feed's or page's current entries are ingested. Ingest itself is
+idempotent (a document's id is its content), so an entry seen before is skipped, and a restart
+picks up where the last run stopped: nothing is ingested twice. Each source keeps when it was last
+checked, what came in then, and its failures (the app's status line reads them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest.indexer import ADDED, FAILED, UPDATED, IngestReport, Outcome
+from ingest.inputs import expand_inputs, is_url
+from qa.errors import ConflictQAError
+
+log = logging.getLogger(__name__)
+
+WATCH_FILE = "watch.json"
+_EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_every(text: str) -> float:
+    """``"90"``, ``"30s"``, ``"15m"``, ``"1h"`` -> seconds (at least 1)."""
+    match = _EVERY.match(text or "")
+    if not match:
+        raise ConflictQAError(f"--every {text!r} is not an interval: write e.g. 30s, 15m or 1h.")
+    seconds = float(match.group(1)) * _UNIT[match.group(2).lower()]
+    if seconds < 1:
+        raise ConflictQAError(f"--every {text!r} is shorter than a second: write e.g. 30s, 15m or 1h.")
+    return seconds
+
+
+@dataclass
+class SourceState:
+    last_checked: str | None = None
+    new: int = 0  # documents added or updated at the last check
+    total_new: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)  # the last check's, {"source", "error"}
+
+
+@dataclass
+class WatchState:
+    """What ``watch.json`` holds: the sources, their last checks, and the files already seen."""
+
+    sources: dict[str, SourceState] = field(default_factory=dict)
+    files: dict[str, list[int]] = field(default_factory=dict)  # path -> [size, mtime_ns] last ingested
+
+    @classmethod
+    def load(cls, path: Path) -> WatchState:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            raise ConflictQAError(f"Cannot read {path} ({exc}): fix or delete it to start watching afresh.") from exc
+        sources = {k: SourceState(**v) for k, v in (data.get("sources") or {}).items()}
+        return cls(sources=sources, files={k: list(v) for k, v in (data.get("files") or {}).items()})
+
+    def save(self, path: Path) -> None:
+        """Written whole to a temporary file, then renamed: a crash never leaves half a file."""
+        data = {"sources": {k: vars(v) for k, v in self.sources.items()}, "files": self.files}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def watch_file(settings) -> Path:
+    return Path(settings.data_dir) / WATCH_FILE
+
+
+def _key(source: str) -> str:
+    return source if is_url(source) else str(Path(source).expanduser().resolve())
+
+
+class Watcher:
+    """Polls the watched sources of one data directory; ``poll()`` is one round over all of them."""
+
+    def __init__(self, settings, store, ingest: Callable[[list[str]], IngestReport] | None = None) -> None:
+        from ingest.service import run_ingest
+
+        self.settings = settings
+        self.store = store
+        self.path = watch_file(settings)
+        self.state = WatchState.load(self.path)
+        self.ingest = ingest or (lambda inputs: run_ingest(settings, store, inputs))
+
+    def add(self, sources: Iterable[str]) -> list[str]:
+        """Watch these sources too (kept in ``watch.json``); a missing folder is an error."""
+        added = []
+        for source in sources:
+            if not is_url(source) and not Path(source).expanduser().is_dir():
+                raise ConflictQAError(f"{source} is not a folder or a URL: watch folders and feed/page URLs.")
+            key = _key(source)
+            if key not in self.state.sources:
+                self.state.sources[key] = SourceState()
+                added.append(key)
+        self.state.save(self.path)
+        return added
+
+    def poll(self, on_outcome: Callable[[Outcome], None] | None = None) -> dict[str, IngestReport]:
+        """Check every source once; returns each source's ingest report."""
+        reports = {}
+        for source in list(self.state.sources):
+            try:
+                reports[source] = self._check(source, on_outcome)
+            except ConflictQAError:
+                raise
+            except Exception as exc:  # the store or the network down: say so, keep watching the rest
+                log.warning("could not check %s: %s", source, exc)
+                failure = Outcome(FAILED, source, message=f"could not check: {type(exc).__name__}: {exc}")
+                state = self.state.sources[source]
+                state.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
+                state.new, state.failures = 0, [{"source": source, "error": failure.message}]
+                self.state.save(self.path)
+                if on_outcome is not None:
+                    on_outcome(failure)
+                reports[source] = IngestReport(outcomes=[failure])
+        return reports
+
+    def _check(self, source: str, on_outcome) -> IngestReport:
+        state = self.state.sources[source]
+        pending: dict[str, list[int]] = {}
+        if is_url(source):
+            inputs = [source]
+        else:
+            inputs = []
+            for item in expand_inputs([source]):
+                if not isinstance(item, str):
+                    continue  # a loop or an unreadable folder: the ingest of the folder would say so
+                try:
+                    stat = os.stat(item)
+                except OSError:
+                    continue
+                seen = [stat.st_size, stat.st_mtime_ns]
+                if self.state.files.get(item) != seen:
+                    inputs.append(item)
+                    pending[item] = seen
+        report = self.ingest(inputs) if inputs else IngestReport()
+        for outcome in report.outcomes:
+            if on_outcome is not None:
+                on_outcome(outcome)
+        failed = {o.source for o in report.failed}
+        for path, seen in pending.items():
+            if path not in failed:  # a failed file is tried again at the next check
+                self.state.files[path] = seen
+        new = sum(o.status in (ADDED, UPDATED) for o in report.outcomes)
+        state.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
+        state.new = new
+        state.total_new += new
+        state.failures = [{"source": o.source, "error": o.message} for o in report.outcomes if o.status == FAILED]
+        self.state.save(self.path)
+        return report
+
+    def run(self, every: float, on_outcome=None, rounds: int | None = None, stop=None) -> None:
+        """Poll every ``every`` seconds: ``rounds`` times, or until ``stop`` (a threading.Event)
+        is set or the process is interrupted."""
+        done = 0
+        while (rounds is None or done < rounds) and not (stop is not None and stop.is_set()):
+            started = time.monotonic()
+            self.poll(on_outcome)
+            done += 1
+            if rounds is not None and done >= rounds:
+                break
+            wait = max(0.0, every - (time.monotonic() - started))
+            if stop is not None:
+                stop.wait(wait)
+            else:
+                time.sleep(wait)
+
+
+def watch_summary(settings) -> list[dict[str, Any]]:
+    """Each watched source with when it was last checked and what came in (for the app's status)."""
+    try:
+        state = WatchState.load(watch_file(settings))
+    except ConflictQAError:
+        return []
+    return [
+        {"source": k, "last_checked": v.last_checked, "new": v.new, "failures": len(v.failures)}
+        for k, v in state.sources.items()
+    ]
