@@ -379,3 +379,46 @@ def test_ask_json_carries_filters_and_passage_dates(corpus, monkeypatch, capsys)
     assert data["filters"] == {"as_of": "2024-05-10", "source": "toll-"}
     assert data["passages"] and all(p["published"] <= "2024-05-10" for p in data["passages"])
     assert data["rewritten_question"] is None
+
+
+def test_a_large_store_s_keyword_index_is_rebuilt_in_the_background(corpus, tmp_path, monkeypatch):
+    import threading
+
+    from qa.retrieve.lexical import LexicalIndex, LexicalSearch
+
+    settings, store = corpus
+    lexical = LexicalSearch(store, tmp_path / "lex", None, background=1)  # every store counts as large
+    before = lexical.index()
+    gate = threading.Event()
+    real_build = LexicalIndex.build.__func__
+
+    def slow_build(cls, chunks, aliases):
+        gate.wait(30)  # the rebuild waits until the test has asked its question
+        return real_build(cls, chunks, aliases)
+
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(slow_build))
+    note = tmp_path / "new"
+    note.mkdir()
+    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
+    ingest(settings, store, [note])
+    during = lexical.index()
+    assert during is before, "questions keep the previous index while the new one is built"
+    assert not during.search(lexical.tokens("Zorbakh"), 5)
+    gate.set()
+    lexical.wait(60)
+    after = lexical.index()
+    assert after is not before and len(after) == store.count_chunks()
+    assert after.search(lexical.tokens("Zorbakh"), 5), "then the keyword side sees the new document"
+
+
+def test_a_small_store_s_keyword_index_is_rebuilt_before_the_question(corpus, tmp_path):
+    from qa.retrieve.lexical import LexicalSearch
+
+    settings, store = corpus
+    lexical = LexicalSearch(store, tmp_path / "lex", None)  # the default threshold: far above this store
+    lexical.index()
+    note = tmp_path / "new"
+    note.mkdir()
+    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
+    ingest(settings, store, [note])
+    assert lexical.index().search(lexical.tokens("Zorbakh"), 5)

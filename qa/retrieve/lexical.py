@@ -221,6 +221,9 @@ def cache_key(location: str, collection: str) -> str:
     return f"{slug}-{hashlib.sha256(f'{location}|{collection}'.encode()).hexdigest()[:12]}"
 
 
+BACKGROUND_CHUNKS = 5_000  # from this size a changed store's index is rebuilt in the background
+
+
 class LexicalSearch:
     """The store's BM25 index, loaded from the disk cache or rebuilt when the store changes.
 
@@ -228,15 +231,30 @@ class LexicalSearch:
     removal) and its document count are compared with those the index was checked against; the
     full fingerprint (which reads every document record: a quarter of a second at 10k documents)
     is recomputed only when one of them moved. A replaced chunk that is still in a stale index
-    can be *scored* but never returned: hits are read back from the store by id."""
+    can be *scored* but never returned: hits are read back from the store by id.
 
-    def __init__(self, store: ReportStore, cache_dir: Path | None, aliases: AliasTable | None = None) -> None:
+    A store of ``background`` chunks or more (a rebuild takes seconds there: 31 s at 100k) is
+    rebuilt in a background thread when it changes: questions keep the previous index (dense
+    retrieval already sees the new documents) and the keyword side sees them once the new index is
+    swapped in. A smaller store is rebuilt before the question, as it takes under a second."""
+
+    def __init__(
+        self,
+        store: ReportStore,
+        cache_dir: Path | None,
+        aliases: AliasTable | None = None,
+        *,
+        background: int = BACKGROUND_CHUNKS,
+    ) -> None:
         self.store = store
         self.cache_dir = cache_dir
         self.aliases = aliases
+        self.background = background
         self._index: LexicalIndex | None = None
         self._fingerprint: str | None = None
         self._seen: tuple[str, int] | None = None
+        self._wanted: str | None = None  # the fingerprint a background rebuild is working towards
+        self._builder: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def tokens(self, query: str) -> list[str]:
@@ -252,17 +270,48 @@ class LexicalSearch:
         return (self._index or self.index()).rarity(token)
 
     def index(self) -> LexicalIndex:
-        """The current index (checked against the store, rebuilt if it changed)."""
+        """The current index (checked against the store; rebuilt if it changed, in the background
+        for a large store)."""
         with self._lock:
             seen = (self.store.generation(), self.store.document_count())
             if self._index is not None and seen == self._seen:
                 return self._index
             fingerprint = store_fingerprint(self.store, self.aliases)
             self._seen = seen
-            if self._index is None or fingerprint != self._fingerprint:
-                self._index = self._load_or_build(fingerprint)
-                self._fingerprint = fingerprint
+            if self._index is not None and fingerprint == self._fingerprint:
+                return self._index
+            if self._index is not None and len(self._index) >= self.background:
+                self._wanted = fingerprint
+                if self._builder is None:
+                    self._builder = threading.Thread(target=self._rebuild, name="lexical-rebuild", daemon=True)
+                    self._builder.start()
+                return self._index  # the previous index until the new one is ready
+            self._index = self._load_or_build(fingerprint)
+            self._fingerprint = fingerprint
             return self._index
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild to finish (tests, benchmarks, shutdown)."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+
+    def _rebuild(self) -> None:
+        while True:
+            with self._lock:
+                fingerprint = self._wanted
+            try:
+                index = self._load_or_build(fingerprint)
+            except Exception:  # the store went away: keep the previous index, try at the next change
+                log.warning("background rebuild of the lexical index failed", exc_info=True)
+                with self._lock:
+                    self._builder, self._seen = None, None
+                return
+            with self._lock:
+                self._index, self._fingerprint = index, fingerprint
+                if self._wanted == fingerprint:
+                    self._builder = None
+                    return
 
     def _load_or_build(self, fingerprint: str) -> LexicalIndex:
         if self.cache_dir is not None:
