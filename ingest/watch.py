@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from qa.errors import ConflictQAError
 log = logging.getLogger(__name__)
 
 WATCH_FILE = "watch.json"
+_LOCK = threading.Lock()  # one process's watchers (the app's thread, a Library click) update the file in turn
 _EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -100,19 +102,25 @@ class Watcher:
 
     def add(self, sources: Iterable[str]) -> list[str]:
         """Watch these sources too (kept in ``watch.json``); a missing folder is an error."""
-        added = []
+        keys = []
         for source in sources:
             if not is_url(source) and not Path(source).expanduser().is_dir():
                 raise ConflictQAError(f"{source} is not a folder or a URL: watch folders and feed/page URLs.")
-            key = _key(source)
-            if key not in self.state.sources:
-                self.state.sources[key] = SourceState()
-                added.append(key)
-        self.state.save(self.path)
+            keys.append(_key(source))
+        added = []
+        with _LOCK:
+            self.state = WatchState.load(self.path)
+            for key in keys:
+                if key not in self.state.sources:
+                    self.state.sources[key] = SourceState()
+                    added.append(key)
+            self.state.save(self.path)
         return added
 
     def poll(self, on_outcome: Callable[[Outcome], None] | None = None) -> dict[str, IngestReport]:
-        """Check every source once; returns each source's ingest report."""
+        """Check every source once (as ``watch.json`` lists them now); returns each source's report."""
+        with _LOCK:
+            self.state = WatchState.load(self.path)
         reports = {}
         for source in list(self.state.sources):
             try:
@@ -122,17 +130,17 @@ class Watcher:
             except Exception as exc:  # the store or the network down: say so, keep watching the rest
                 log.warning("could not check %s: %s", source, exc)
                 failure = Outcome(FAILED, source, message=f"could not check: {type(exc).__name__}: {exc}")
-                state = self.state.sources[source]
-                state.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
-                state.new, state.failures = 0, [{"source": source, "error": failure.message}]
-                self.state.save(self.path)
+                self._record(source, IngestReport(outcomes=[failure]), {})
                 if on_outcome is not None:
                     on_outcome(failure)
                 reports[source] = IngestReport(outcomes=[failure])
         return reports
 
+    def poll_one(self, source: str, on_outcome=None) -> IngestReport:
+        """Check one watched source now (just added from the app, say)."""
+        return self._check(_key(source), on_outcome)
+
     def _check(self, source: str, on_outcome) -> IngestReport:
-        state = self.state.sources[source]
         pending: dict[str, list[int]] = {}
         if is_url(source):
             inputs = [source]
@@ -153,17 +161,24 @@ class Watcher:
         for outcome in report.outcomes:
             if on_outcome is not None:
                 on_outcome(outcome)
-        failed = {o.source for o in report.failed}
-        for path, seen in pending.items():
-            if path not in failed:  # a failed file is tried again at the next check
-                self.state.files[path] = seen
-        new = sum(o.status in (ADDED, UPDATED) for o in report.outcomes)
-        state.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
-        state.new = new
-        state.total_new += new
-        state.failures = [{"source": o.source, "error": o.message} for o in report.outcomes if o.status == FAILED]
-        self.state.save(self.path)
+        self._record(source, report, pending)
         return report
+
+    def _record(self, source: str, report: IngestReport, pending: dict[str, list[int]]) -> None:
+        """Write one check's result into ``watch.json`` as it is now (a source added meanwhile stays)."""
+        failed = {o.source for o in report.failed}
+        new = sum(o.status in (ADDED, UPDATED) for o in report.outcomes)
+        with _LOCK:
+            self.state = WatchState.load(self.path)
+            for path, seen in pending.items():
+                if path not in failed:  # a failed file is tried again at the next check
+                    self.state.files[path] = seen
+            state = self.state.sources.setdefault(source, SourceState())
+            state.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
+            state.new = new
+            state.total_new += new
+            state.failures = [{"source": o.source, "error": o.message} for o in report.failed]
+            self.state.save(self.path)
 
     def run(self, every: float, on_outcome=None, rounds: int | None = None, stop=None) -> None:
         """Poll every ``every`` seconds: ``rounds`` times, or until ``stop`` (a threading.Event)

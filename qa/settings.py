@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     auth: SecretStr | None = Field(None, description="user:password; turns on the app's login")
     auth_file: Path | None = Field(None, description="a file of user:password lines; turns on the login")
     max_upload_mb: int = Field(50, ge=1, le=2048, description="largest file the app accepts, MB")
+    watch_every: str = Field("15m", description="how often the app and `watch` check watched sources (30s, 15m, 1h)")
 
     debug: bool = Field(False, description="show tracebacks")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -172,3 +173,29 @@ def test_a_source_that_cannot_be_checked_is_a_failure_and_the_rest_go_on(setting
     assert [o.status for o in reports[str(good.resolve())].outcomes] == ["added"]
     assert "disk unplugged" in reports[str(bad.resolve())].outcomes[0].message
     assert [s["failures"] for s in watch_summary(settings)] == [1, 0]
+
+
+def test_the_library_watches_pasted_feed_urls_and_the_app_checks_them(settings, store, feed):
+    import gradio as gr
+
+    from qa.ui.app import start_watching
+    from qa.ui.handlers import Handlers, Services
+    from tests.fakes import RecordingChatModel
+
+    settings = settings.model_copy(update={"allow_private_urls": True, "watch_every": "1s"})
+    handlers = Handlers(Services(settings, store=store, chat_model=RecordingChatModel.replying()))
+    assert "Nothing is watched yet" in handlers.watch_html()
+    with pytest.raises(gr.Error, match="conflict-qa watch DIR"):
+        handlers.on_watch("/srv/reports")  # never a folder of the server from the web page
+    html, box = handlers.on_watch(feed)
+    assert box == "" and "feed.xml" in html and [r.title for r in store.records()] == ["Convoy delayed"]
+    FeedHandler.entries.append(("Road reopened", "Thu, 09 May 2024 10:00:00 GMT", "The Herat road reopened."))
+    stop = start_watching(settings, store)
+    try:
+        for _ in range(100):
+            if len(store.records()) == 2:
+                break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+    assert sorted(r.title for r in store.records()) == ["Convoy delayed", "Road reopened"]

@@ -189,6 +189,17 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         )
     ingest = gr.Button("Ingest", variant="primary", elem_id="cq-ingest")
     results = gr.HTML(elem_id="cq-ingest-results")
+    with gr.Accordion("Watch feeds and pages", open=False, elem_id="cq-watch"):
+        with gr.Row():
+            watch_urls = gr.Textbox(
+                label="Feed or page URLs to check for new reports, one per line",
+                lines=2,
+                scale=3,
+                elem_id="cq-watch-urls",
+                placeholder="https://example.org/feed.xml",
+            )
+            watch_btn = gr.Button("Watch", scale=1, elem_id="cq-watch-btn")
+        watching = gr.HTML(handlers.watch_html, elem_id="cq-watching")
     with gr.Row():
         search = gr.Textbox(
             label="Search documents", placeholder="title, source, URL or date", scale=3, elem_id="cq-search"
@@ -217,6 +228,9 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         [results, *refreshed, files, urls],
         api_visibility="private",
         show_progress_on=[results],  # one progress bar, where the result will appear
+    )
+    watch_btn.click(
+        handlers.on_watch, watch_urls, [watching, watch_urls], api_visibility="private", show_progress_on=[watching]
     )
     search.change(handlers.on_search, search, table, api_visibility="private", show_progress="hidden")
     refresh.click(handlers.on_refresh, search, refreshed, api_visibility="private", show_progress_on=[table])
@@ -321,8 +335,31 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> Non
     from qa.ui.running import announce, withdraw
 
     announce(settings, f"http://127.0.0.1:{port}" if host in ("0.0.0.0", "::") else url)
+    stop = start_watching(settings, demo.handlers.store)
     try:
         demo.block_thread()
     finally:
+        stop.set()
         withdraw(settings)
         demo.close()
+
+
+def start_watching(settings: Settings, store) -> Any:
+    """Check the data directory's watched sources every ``watch_every`` in a thread (sources added
+    from the Library tab or `conflict-qa watch`); returns the event that stops it."""
+    import threading
+
+    from ingest.watch import Watcher, parse_every
+
+    stop = threading.Event()
+    every = parse_every(settings.watch_every)
+    watcher = Watcher(settings, store)
+
+    def loop() -> None:
+        try:
+            watcher.run(every, stop=stop)
+        except Exception:  # never take the app down with it
+            log.exception("the watcher stopped")
+
+    threading.Thread(target=loop, name="watcher", daemon=True).start()
+    return stop

@@ -26,7 +26,7 @@ from qa.store.chroma import DocRecord, ReportStore
 from qa.text.dates import parse_date
 from qa.types import Filters
 from qa.ui import render
-from qa.ui.library import render_ingest_results, render_status
+from qa.ui.library import render_ingest_results, render_status, render_watched
 from qa.ui.state import LOADING_MODEL, SEARCHING, WRITING, ChatTurn, history_of
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,32 @@ class Handlers:
         if doc_id and doc_id not in chosen:
             chosen.append(doc_id)
         return gr.Dropdown(value=chosen, multiselect=True)
+
+    def on_watch(self, urls: str | None):
+        """Watch the pasted feed/page URLs (checked now, then every ``watch_every``); returns (the
+        watched sources, a cleared box). Folders on the server are watched from the command line."""
+        from ingest.watch import Watcher
+
+        with user_errors(self.settings.debug):
+            lines = [line.strip() for line in (urls or "").splitlines() if line.strip() and not line.startswith("#")]
+            if not lines:
+                raise ConflictQAError("Paste the feed or page URLs to watch, one per line.")
+            bad = [line for line in lines if not render.safe_url(line)]
+            if bad:
+                raise ConflictQAError(
+                    f"Not an http(s) URL: {bad[0]}. The app watches feeds and pages; "
+                    "watch a folder on this machine with `conflict-qa watch DIR`."
+                )
+            watcher = Watcher(self.settings, self.store)
+            watcher.add(lines)
+            for line in lines:
+                watcher.poll_one(line)
+        return self.watch_html(), ""
+
+    def watch_html(self) -> str:
+        from ingest.watch import watch_summary
+
+        return render_watched(watch_summary(self.settings), self.settings.watch_every)
 
     def on_delete_ask(self, doc_ids: list[str] | None):
         """Returns (the question naming what will be deleted, the confirmation row shown, cleared message)."""

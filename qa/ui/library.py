@@ -51,3 +51,20 @@ def render_status(
         f'<div class="cq-status-line">Model: {esc(model)} ({esc(state)}) · backend {esc(backend)} · '
         f"collection {esc(collection)} · {documents} documents · {chunks} chunks{esc(watching)}</div>"
     )
+
+
+def render_watched(watched: list[dict], every: str) -> str:
+    """The watched sources: when each was last checked, what came in, how many failed."""
+    if not watched:
+        return '<p class="cq-hint">Nothing is watched yet. Paste feed URLs above, or run `conflict-qa watch DIR`.</p>'
+    rows = "".join(
+        f"<tr><td>{esc(display_source(w['source']))}</td>"
+        f"<td>{esc((w['last_checked'] or 'not yet').replace('T', ' ').replace('+00:00', ' UTC'))}</td>"
+        f"<td>{w['new']}</td><td>{w['failures']}</td></tr>"
+        for w in watched
+    )
+    return (
+        f'<p class="cq-hint">Checked every {esc(every)} while the app runs (CONFLICT_QA_WATCH_EVERY).</p>'
+        '<table class="cq-results"><thead><tr><th>Source</th><th>Last checked</th><th>New then</th>'
+        f"<th>Failed</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
