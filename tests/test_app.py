@@ -331,3 +331,19 @@ def test_chat_prints_where_it_serves_and_no_hint_a_user_cannot_act_on(settings, 
     out = capfd.readouterr()
     assert f"conflict-qa is serving on http://127.0.0.1:{port}" in out.out
     assert "share=True" not in out.out + out.err
+
+
+def test_reports_ingested_since_the_last_question_are_marked_new(settings, store, tmp_path):
+    import time
+
+    handlers, _ = handlers_for(settings, store, "Convoys were delayed [1].")
+    old, new = tmp_path / "old.md", tmp_path / "new.md"
+    old.write_text("---\ntitle: Old report\npublished: 2024-04-01\n---\nConvoys were delayed near Herat.\n")
+    new.write_text("---\ntitle: New report\npublished: 2024-04-03\n---\nThe Herat road reopened on Wednesday.\n")
+    handlers.on_ingest([str(old)], "")
+    time.sleep(1.1)  # ingest times are kept to the second
+    turns = ask(handlers, "What happened near Herat?")[-1][2]
+    _, table, *_ = handlers.on_ingest([str(new)], "", turns)
+    titles = sorted(row[0] for row in table["data"])
+    assert titles == ["Old report", "new · New report"], "only the report ingested after the question is new"
+    assert [row[0] for row in handlers.on_refresh("", None)[0]["data"]].count("new · New report") == 0

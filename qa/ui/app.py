@@ -98,14 +98,15 @@ def build_app(settings: Settings, *, store=None, chain=None, chat_model=None) ->
         with gr.Tab("Chat", id="chat"):
             chat = _chat_tab(handlers, turns, status)
         with gr.Tab("Library", id="library"):
-            library = _library_tab(handlers, status, chat["source"])
+            library = _library_tab(handlers, status, chat["source"], turns)
         _api(handlers, library)
         demo.load(
             handlers.on_refresh,
-            [library["search"]],
+            [library["search"], turns],
             [library["table"], library["delete"], status, chat["source"]],
             api_visibility="private",
         )
+        demo.load(handlers.watch_html, None, library["watching"], api_visibility="private", show_progress="hidden")
     demo.handlers = handlers  # for tests and embedding
     return demo
 
@@ -172,7 +173,7 @@ def _chat_tab(handlers: Handlers, turns: gr.State, status: gr.HTML) -> dict[str,
     return {"source": source}
 
 
-def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown) -> dict[str, Any]:
+def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown, turns: gr.State) -> dict[str, Any]:
     limit = handlers.settings.max_upload_mb
     with gr.Row():
         files = gr.File(
@@ -199,7 +200,7 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
                 placeholder="https://example.org/feed.xml",
             )
             watch_btn = gr.Button("Watch", scale=1, elem_id="cq-watch-btn")
-        watching = gr.HTML(handlers.watch_html, elem_id="cq-watching")
+        watching = gr.HTML(elem_id="cq-watching")
     with gr.Row():
         search = gr.Textbox(
             label="Search documents", placeholder="title, source, URL or date", scale=3, elem_id="cq-search"
@@ -211,7 +212,7 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         interactive=False,
         wrap=True,
         elem_id="cq-docs",
-        label="Documents (click a row to select it for deletion)",
+        label="Documents (“new ·” marks reports ingested since your last question; click a row to select it for deletion)",
     )
     with gr.Row():
         delete = gr.Dropdown(label="Documents to delete", choices=[], multiselect=True, scale=3, elem_id="cq-delete")
@@ -224,7 +225,7 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
     refreshed = [table, delete, status, source_filter]
     ingest.click(
         handlers.on_ingest,
-        [files, urls],
+        [files, urls, turns],
         [results, *refreshed, files, urls],
         api_visibility="private",
         show_progress_on=[results],  # one progress bar, where the result will appear
@@ -232,8 +233,8 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
     watch_btn.click(
         handlers.on_watch, watch_urls, [watching, watch_urls], api_visibility="private", show_progress_on=[watching]
     )
-    search.change(handlers.on_search, search, table, api_visibility="private", show_progress="hidden")
-    refresh.click(handlers.on_refresh, search, refreshed, api_visibility="private", show_progress_on=[table])
+    search.change(handlers.on_search, [search, turns], table, api_visibility="private", show_progress="hidden")
+    refresh.click(handlers.on_refresh, [search, turns], refreshed, api_visibility="private", show_progress_on=[table])
     table.select(handlers.on_select_row, delete, delete, api_visibility="private", show_progress="hidden")
     delete_btn.click(
         handlers.on_delete_ask,
@@ -244,7 +245,7 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
     )
     confirm_btn.click(
         handlers.on_delete,
-        [delete, search],
+        [delete, search, turns],
         [deleted, *refreshed],
         api_visibility="private",
         show_progress_on=[deleted],
@@ -256,7 +257,7 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         api_visibility="private",
         show_progress="hidden",
     )
-    return {"files": files, "urls": urls, "search": search, "table": table, "delete": delete}
+    return {"files": files, "urls": urls, "search": search, "table": table, "delete": delete, "watching": watching}
 
 
 def _api(handlers: Handlers, library: dict[str, Any]) -> None:

@@ -185,25 +185,25 @@ class Handlers:
                 report.outcomes.append(item)
         return report
 
-    def on_ingest(self, files, urls, progress=gr.Progress()):
+    def on_ingest(self, files, urls, turns=None, progress=gr.Progress()):
         """Returns (results, documents table, delete choices, status, source filter choices, files, urls)."""
         with user_errors(self.settings.debug):
             report = self.ingest(files, urls, progress)
         results = render_ingest_results(report, self.uploads_dir)
-        return (results, *self.on_refresh(""), None, "")
+        return (results, *self.on_refresh("", turns), None, "")
 
-    def on_refresh(self, search: str | None):
+    def on_refresh(self, search: str | None, turns=None):
         """(documents table, delete choices, status line, source filter choices)."""
         records = self.store.records()
         return (
-            self.document_rows(search, records),
+            self.document_rows(search, records, last_asked(turns)),
             gr.Dropdown(choices=doc_choices(records), value=[], multiselect=True),
             self.status_html(records),
             gr.Dropdown(choices=source_choices(records)),
         )
 
-    def on_search(self, search: str | None):
-        return self.document_rows(search)
+    def on_search(self, search: str | None, turns=None):
+        return self.document_rows(search, since=last_asked(turns))
 
     def on_select_row(self, selected: list[str] | None, evt: gr.SelectData):
         row = evt.row_value or []
@@ -257,7 +257,7 @@ class Handlers:
         )
         return question, gr.Row(visible=True), ""
 
-    def on_delete(self, doc_ids: list[str] | None, search: str | None):
+    def on_delete(self, doc_ids: list[str] | None, search: str | None, turns=None):
         """Returns (message, documents table, delete choices, status, source filter choices)."""
         with user_errors(self.settings.debug):
             if not doc_ids:
@@ -267,7 +267,7 @@ class Handlers:
         records = self.store.records()
         return (
             message,
-            self.document_rows(search, records),
+            self.document_rows(search, records, last_asked(turns)),
             gr.Dropdown(choices=doc_choices(records), value=[], multiselect=True),
             self.status_html(records),
             gr.Dropdown(choices=source_choices(records)),
@@ -283,11 +283,20 @@ class Handlers:
             removed.append(record.title or render.display_source(record.source, record.url))
         return removed
 
-    def document_rows(self, search: str | None, records: list[DocRecord] | None = None) -> dict[str, Any]:
+    def document_rows(
+        self, search: str | None, records: list[DocRecord] | None = None, since: str | None = None
+    ) -> dict[str, Any]:
+        """The documents table; with ``since`` (the user's last question), reports ingested after it
+        are marked "new ·"."""
         records = self.store.records() if records is None else records
         needle = (search or "").strip().lower()
+
+        def title(r: DocRecord) -> str:
+            fresh = since and r.ingested_at and r.ingested_at >= since  # both to the second
+            return ("new · " if fresh else "") + (r.title or "untitled")
+
         rows = [
-            [r.title or "untitled", r.published or "", render.display_source(r.source, r.url), r.chunks, r.doc_id]
+            [title(r), r.published or "", render.display_source(r.source, r.url), r.chunks, r.doc_id]
             for r in records
             if not needle or any(needle in (v or "").lower() for v in (r.title, r.source, r.url, r.doc_id, r.published))
         ]
@@ -365,6 +374,12 @@ class Handlers:
             for r in self.store.records()
             if not needle or any(needle in (v or "").lower() for v in (r.title, r.source, r.url, r.doc_id))
         ]
+
+
+def last_asked(turns) -> str | None:
+    """When this browser session last asked a question (ISO, UTC), or None."""
+    times = [t.asked_at for t in turns or () if getattr(t, "asked_at", None)]
+    return max(times) if times else None
 
 
 def doc_choices(records: Sequence[DocRecord]) -> list[tuple[str, str]]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from qa.types import Answer, Filters, Passage
 
@@ -25,6 +26,7 @@ class ChatTurn:
     answer: Answer | None = None
     error: str | None = None
     retrieved: bool = False
+    asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def history_of(turns: list[ChatTurn]) -> list[tuple[str, str]]:
