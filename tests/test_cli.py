@@ -85,3 +85,33 @@ def test_config_redacts_secrets(cli):
 def test_user_error_is_one_line_not_a_traceback(cli):
     proc = cli("ask", "When?", "--as-of", "March 2024", ok=(2,))
     assert "YYYY-MM-DD" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_secrets_appear_in_no_output_log_report_or_error(cli, tmp_path):
+    """The API key and the app login, set for every command: none of what the commands print, log
+    (--debug), write (eval reports) or say when they fail holds either of them."""
+    key, login = "sk-TOPSECRET-4242", "ana:pw-TOPSECRET-8181"
+    secret_env = {
+        "CONFLICT_QA_OPENAI_API_KEY": key,
+        "CONFLICT_QA_AUTH": login,
+        "CONFLICT_QA_BACKEND": "openai",
+        "CONFLICT_QA_OPENAI_BASE_URL": "http://127.0.0.1:9/v1",  # nothing listens: the call fails
+        "CONFLICT_QA_OPENAI_MODEL": "local",
+    }
+    outputs = []
+    for args, ok in (
+        (("--debug", "config"), (0,)),
+        (("--debug", "ingest", str(SAMPLE), "--json"), (0,)),
+        (("--debug", "ask", "When was ISIS-K established?", "--in-process"), (0, 1)),
+        (
+            ("--debug", "eval", str(ROOT / "eval" / "questions.jsonl"), "--first", "2", "--out", str(tmp_path / "r")),
+            (0, 1),
+        ),
+    ):
+        proc = cli(*args, ok=ok, extra_env=secret_env)
+        outputs += [proc.stdout, proc.stderr]
+    outputs += [p.read_text(errors="replace") for p in (tmp_path / "r").glob("*.json")]
+    outputs += [p.read_text(errors="replace") for p in (tmp_path / "r").glob("*.md")]
+    assert any("127.0.0.1:9" in text or "connect" in text.lower() for text in outputs), "the failing call was made"
+    for text in outputs:
+        assert key not in text and "TOPSECRET" not in text
