@@ -100,6 +100,32 @@ def test_streamed_answer_with_passages_first_and_clickable_citations(settings, s
         assert page.locator("#cq-chat a.cq-cite").count() == 0
 
 
+def test_while_an_answer_streams_the_box_waits_and_stop_keeps_a_partial_answer_marked_unchecked(
+    settings, sample_store, page
+):
+    model = SlowFakeChat.cycling(ANSWER, ANSWER, delay=0.25)
+    with serve(settings, store=sample_store, chat_model=model) as (url, _):
+        open_app(page, url)
+        ask(page, QUESTION)
+        page.wait_for_function("() => document.querySelector('#cq-chat').innerText.includes('disaffected')")
+        box = page.locator("#cq-question textarea")
+        assert box.is_disabled() and "press Stop" in (box.get_attribute("placeholder") or "")
+        assert page.locator("#cq-ask").is_disabled()
+        page.click("#cq-stop")
+        page.wait_for_selector("#cq-chat .cq-stopped")
+        text = page.inner_text("#cq-chat")
+        assert "disaffected" in text and "133 people" not in text and "not checked" in text
+        assert page.locator("#cq-sources .cq-passage").count() > 0, "the passages it drew on stay in the panel"
+        assert "verified" not in text, "a stopped answer is never shown as checked"
+        page.screenshot(path=str(ARTIFACTS / "chat-stopped.png"))
+        page.wait_for_function("() => !document.querySelector('#cq-question textarea').disabled")
+        assert not page.locator("#cq-stop").is_visible()
+        ask(page, QUESTION)  # the next question works
+        page.wait_for_function("() => document.querySelectorAll('#cq-chat [data-testid=bot]').length === 2")
+        wait_answer_done(page)
+        assert "133 people" in page.inner_text("#cq-chat")
+
+
 def test_invalid_date_shows_what_to_type(settings, sample_store, page):
     with serve(settings, store=sample_store, chat_model=SlowFakeChat.cycling("x")) as (url, _):
         open_app(page, url)

@@ -134,6 +134,7 @@ def _chat_tab(handlers: Handlers, turns: gr.State, status: gr.HTML) -> dict[str,
             )
             with gr.Row():
                 ask = gr.Button("Ask", variant="primary", elem_id="cq-ask")
+                stop = gr.Button("Stop", variant="stop", visible=False, elem_id="cq-stop")
                 new_chat = gr.Button("New chat", elem_id="cq-new-chat")
         with gr.Column(scale=2):
             with gr.Accordion("Filters", open=True, elem_id="cq-filters"):
@@ -159,14 +160,38 @@ def _chat_tab(handlers: Handlers, turns: gr.State, status: gr.HTML) -> dict[str,
                 padding=True,
                 container=True,
             )
-    gr.on(
-        [question.submit, ask.click],
+    placeholder = question.placeholder
+
+    def busy():  # one question at a time per tab: the box says why it waits, Stop ends the answer
+        return (
+            gr.Textbox(interactive=False, placeholder="Writing the answer… press Stop to end it"),
+            gr.Button(interactive=False),
+            gr.Button(visible=True),
+        )
+
+    def idle():
+        return (
+            gr.Textbox(interactive=True, placeholder=placeholder),
+            gr.Button(interactive=True),
+            gr.Button(visible=False),
+        )
+
+    controls = [question, ask, stop]
+    answering = gr.on(
+        [question.submit, ask.click], busy, None, controls, api_visibility="private", show_progress="hidden"
+    ).then(
         handlers.on_ask,
         [question, turns, since, until, as_of, source],
         [chatbot, sources, turns, question],
         api_visibility="private",
         show_progress="hidden",
-    ).then(handlers.status_html, None, status, api_visibility="private", show_progress="hidden")
+    )
+    answering.then(idle, None, controls, api_visibility="private", show_progress="hidden").then(
+        handlers.status_html, None, status, api_visibility="private", show_progress="hidden"
+    )
+    stop.click(handlers.on_stop, turns, [chatbot, sources, turns], cancels=[answering], api_visibility="private").then(
+        idle, None, controls, api_visibility="private", show_progress="hidden"
+    )
     for trigger in (new_chat.click, chatbot.clear):
         trigger(handlers.on_new_chat, None, [chatbot, sources, turns, question], api_visibility="private")
     clear.click(lambda: ("", "", "", None), None, [since, until, as_of, source], api_visibility="private")

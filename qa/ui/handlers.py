@@ -141,9 +141,19 @@ class Handlers:
         self.services = services
         self.settings = services.settings
         self.store = services.store
+        self._live: dict[str, list[ChatTurn]] = {}  # per browser session: the answer being written
 
     # -- chat ------------------------------------------------------------------------------
-    def on_ask(self, question: str, turns: list[ChatTurn] | None, since: str, until: str, as_of: str, source: str):
+    def on_ask(
+        self,
+        question: str,
+        turns: list[ChatTurn] | None,
+        since: str,
+        until: str,
+        as_of: str,
+        source: str,
+        request: gr.Request = None,
+    ):
         """Stream ``(chat messages, sources panel, turns, question box)``; passages show before the first token."""
         turns = list(turns or [])
         question = (question or "").strip()
@@ -152,15 +162,29 @@ class Handlers:
                 raise ConflictQAError("Type a question in the box first.")
             filters = parse_filters(since, until, as_of, source)
         current = turns
+        session = getattr(request, "session_hash", None)
         try:
             with user_errors(self.settings.debug):
                 for current in ask_stream(self.services, question, turns, filters):
+                    if session:
+                        self._live[session] = current  # what Stop keeps, as far as it got
                     yield render.chat_messages(current), render.render_sources(current), current, ""
         except gr.Error as exc:
             if current is not turns:
                 current[-1].error = exc.message
                 yield render.chat_messages(current), render.render_sources(current), current, question
             raise
+        finally:
+            if session:
+                self._live.pop(session, None)
+
+    def on_stop(self, turns: list[ChatTurn] | None, request: gr.Request = None):
+        """Stop pressed: the unfinished answer is kept as far as it got, marked stopped (never checked)."""
+        session = getattr(request, "session_hash", None)
+        turns = list((self._live.pop(session, None) if session else None) or turns or [])
+        if turns and turns[-1].answer is None and not turns[-1].error:
+            turns[-1].stopped = True
+        return render.chat_messages(turns), render.render_sources(turns), turns
 
     def on_new_chat(self):
         return [], render.EMPTY_PANEL, [], ""

@@ -119,6 +119,13 @@ def render_assistant(turn: ChatTurn, index: int) -> str:
                 '<p class="cq-hint">This answer cites no passage; the passages consulted are in the sources panel.</p>'
             )
         parts.append(verification(answer))
+    elif turn.stopped:
+        if turn.text:
+            parts.append(render_answer_text(turn.text, index, range(1, len(turn.passages) + 1)))
+        parts.append(
+            '<p class="cq-stopped"><strong>Stopped.</strong> This partial answer was not checked against '
+            "the passages: do not rely on it.</p>"
+        )
     else:
         if turn.text:
             parts.append(render_answer_text(turn.text, index, range(1, len(turn.passages) + 1)))

@@ -26,6 +26,7 @@ class ChatTurn:
     answer: Answer | None = None
     error: str | None = None
     retrieved: bool = False
+    stopped: bool = False  # the reader pressed Stop: a partial answer, never checked
     asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
