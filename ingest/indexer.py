@@ -7,9 +7,11 @@ import json
 import logging
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from langchain_text_splitters import TextSplitter
@@ -81,6 +83,23 @@ class IngestReport:
         }
 
 
+@contextmanager
+def _exclusive(path: Path | None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) while the block runs."""
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @dataclass
 class _Pending:
     document: Document
@@ -99,6 +118,7 @@ class Indexer:
         batch_chunks: int = _EMBED_BATCH_CHUNKS,
         *,
         sentence_vectors: bool = False,
+        lock_path: Path | None = None,
     ) -> None:
         """``sentence_vectors``: also embed and store every sentence of each document, as sentence
         windows read them (on when ``context_tokens`` is set), so questions never wait for it."""
@@ -106,6 +126,7 @@ class Indexer:
         self.splitter = splitter
         self.batch_chunks = batch_chunks
         self.sentence_vectors = sentence_vectors
+        self.lock_path = lock_path  # one ingest at a time per data directory (see ``ingest``)
 
     def ingest(
         self,
@@ -113,7 +134,16 @@ class Indexer:
         load: Callable[[str], list[Document]],
         on_outcome: Callable[[Outcome], None] | None = None,
     ) -> IngestReport:
-        """Load every source, index its documents; a bad source is reported and the batch goes on."""
+        """Load every source, index its documents; a bad source is reported and the batch goes on.
+
+        Ingests of one data directory run one at a time (a lock file there, held for the run): the
+        app's watcher, its Library tab and the command line may all ingest, and the ``repair`` that
+        opens each run removes documents left ``pending`` - which must be a crash's, never those
+        another ingest is still writing."""
+        with _exclusive(self.lock_path):
+            return self._ingest(sources, load, on_outcome)
+
+    def _ingest(self, sources, load, on_outcome) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         self.store.repair()
@@ -161,10 +191,13 @@ class Indexer:
         doc_id = content_id(document.text)
         if doc_id in seen or self.store.record(doc_id):
             if doc_id not in seen and self.sentence_vectors and not self.store.has_sentences(doc_id):
-                self._backfill(doc_id)  # stored before sentence windows were on
+                try:
+                    self._backfill(doc_id)  # stored before sentence windows were on
+                except Exception:  # the sentences are an optimisation: a question embeds them instead
+                    log.warning("could not store the sentence vectors of %s", doc_id, exc_info=True)
             stored = self.store.record(doc_id)
             first = seen.get(doc_id) or stored.source
-            why = "unchanged" if first == document.source else f"same content as {first}"
+            why = "unchanged" if first == document.source else f"same content as {Path(first).name or first}"
             title = stored.title if stored is not None else document.title
             return Outcome(SKIPPED, document.source, doc_id, message=why, title=title)
         seen[doc_id] = document.source

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ingest.chunking import make_splitter
 from ingest.indexer import Indexer, IngestReport, Outcome
@@ -15,7 +16,13 @@ from qa.store.embeddings import count_tokens
 def make_indexer(settings: Settings, store: ReportStore) -> Indexer:
     counter = functools.partial(count_tokens, path=settings.embedding_model_path)
     splitter = make_splitter(counter, settings.chunk_size, settings.chunk_overlap)
-    return Indexer(store, splitter, batch_chunks=settings.embed_batch, sentence_vectors=settings.context_tokens > 0)
+    return Indexer(
+        store,
+        splitter,
+        batch_chunks=settings.embed_batch,
+        sentence_vectors=settings.context_tokens > 0,
+        lock_path=Path(settings.data_dir) / "ingest.lock",
+    )
 
 
 def run_ingest(

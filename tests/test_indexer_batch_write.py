@@ -63,3 +63,41 @@ def test_with_sentence_windows_a_document_stored_alone_keeps_its_sentence_vector
     assert [o.status for o in report.outcomes] == [ADDED] * 6
     assert all(store.has_sentences(r.doc_id) for r in store.records())
     assert store.count_sentences() == 12  # two sentences a report
+
+
+def test_ingests_of_one_data_directory_run_one_at_a_time(settings, store, monkeypatch, tmp_path):
+    """The repair that opens an ingest removes pending documents: it must never run while another
+    ingest (the app's watcher, the Library, the command line) is writing its own."""
+    import threading
+    import time
+
+    from ingest.service import run_ingest
+
+    events: list[str] = []
+    writing = threading.Event()
+    real_write, real_repair = store.write_documents, store.repair
+
+    def slow_write(rows, **kw):
+        events.append("A writes")
+        writing.set()
+        time.sleep(1.0)  # B starts meanwhile
+        real_write(rows, **kw)
+        events.append("A done")
+
+    def repair():
+        events.append("repair")
+        return real_repair()
+
+    monkeypatch.setattr(store, "repair", repair)
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("Fighting near Varno displaced 300 people.")
+    b.write_text("Talks resumed in Nouadar on Friday.")
+    monkeypatch.setattr(store, "write_documents", slow_write)
+    first = threading.Thread(target=run_ingest, args=(settings, store, [str(a)]))
+    first.start()
+    assert writing.wait(30)
+    monkeypatch.setattr(store, "write_documents", real_write)
+    run_ingest(settings, store, [str(b)])
+    first.join(30)
+    assert events == ["repair", "A writes", "A done", "repair"], events
+    assert sorted(r.source for r in store.records()) == sorted([str(a), str(b)])
