@@ -17,6 +17,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,11 +74,34 @@ class WatchState:
 
     def save(self, path: Path) -> None:
         """Written whole to a temporary file, then renamed: a crash never leaves half a file."""
+        import tempfile
+
         data = {"sources": {k: vars(v) for k, v in self.sources.items()}, "files": self.files}
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".watch-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(data, indent=1, ensure_ascii=False))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+@contextmanager
+def _locked(path: Path):
+    """``watch.json`` read, changed and written by one watcher at a time: the threads of this
+    process (the app's watcher, a Library click) and other processes (`conflict-qa watch`)."""
+    import fcntl
+
+    with _LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def watch_file(settings) -> Path:
@@ -108,7 +132,7 @@ class Watcher:
                 raise ConflictQAError(f"{source} is not a folder or a URL: watch folders and feed/page URLs.")
             keys.append(_key(source))
         added = []
-        with _LOCK:
+        with _locked(self.path):
             self.state = WatchState.load(self.path)
             for key in keys:
                 if key not in self.state.sources:
@@ -119,14 +143,12 @@ class Watcher:
 
     def poll(self, on_outcome: Callable[[Outcome], None] | None = None) -> dict[str, IngestReport]:
         """Check every source once (as ``watch.json`` lists them now); returns each source's report."""
-        with _LOCK:
+        with _locked(self.path):
             self.state = WatchState.load(self.path)
         reports = {}
         for source in list(self.state.sources):
             try:
                 reports[source] = self._check(source, on_outcome)
-            except ConflictQAError:
-                raise
             except Exception as exc:  # the store or the network down: say so, keep watching the rest
                 log.warning("could not check %s: %s", source, exc)
                 failure = Outcome(FAILED, source, message=f"could not check: {type(exc).__name__}: {exc}")
@@ -168,7 +190,7 @@ class Watcher:
         """Write one check's result into ``watch.json`` as it is now (a source added meanwhile stays)."""
         failed = {o.source for o in report.failed}
         new = sum(o.status in (ADDED, UPDATED) for o in report.outcomes)
-        with _LOCK:
+        with _locked(self.path):
             self.state = WatchState.load(self.path)
             for path, seen in pending.items():
                 if path not in failed:  # a failed file is tried again at the next check
@@ -186,7 +208,12 @@ class Watcher:
         done = 0
         while (rounds is None or done < rounds) and not (stop is not None and stop.is_set()):
             started = time.monotonic()
-            self.poll(on_outcome)
+            try:
+                self.poll(on_outcome)
+            except Exception as exc:  # the store or watch.json unreadable: say so, try next round
+                log.warning("watch round failed: %s", exc)
+                if on_outcome is not None:
+                    on_outcome(Outcome(FAILED, str(self.path), message=f"watch round failed: {exc}"))
             done += 1
             if rounds is not None and done >= rounds:
                 break

@@ -199,3 +199,29 @@ def test_the_library_watches_pasted_feed_urls_and_the_app_checks_them(settings, 
     finally:
         stop.set()
     assert sorted(r.title for r in store.records()) == ["Convoy delayed", "Road reopened"]
+
+
+def test_a_round_that_fails_does_not_stop_the_watching(settings, store, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    watcher = Watcher(settings, store)
+    watcher.add([str(folder)])
+    watch_file(settings).write_text("{not json")  # unreadable for one round
+    seen = []
+
+    class Stop:
+        rounds = 0
+
+        def is_set(self):
+            return self.rounds >= 2
+
+        def wait(self, seconds):
+            self.rounds += 1
+            if self.rounds == 1:  # fixed before the second round
+                WatchState().save(watch_file(settings))
+                Watcher(settings, store).add([str(folder)])
+                (folder / "a.md").write_text(report("Report A", "Shelling hit Varno on Monday."))
+
+    watcher.run(0.01, on_outcome=seen.append, stop=Stop())
+    assert [o.status for o in seen] == ["failed", "added"]
+    assert "watch round failed" in seen[0].message

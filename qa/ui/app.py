@@ -378,14 +378,12 @@ def start_watching(settings: Settings, store) -> Any:
     from ingest.watch import Watcher, parse_every
 
     stop = threading.Event()
-    every = parse_every(settings.watch_every)
-    watcher = Watcher(settings, store)
 
     def loop() -> None:
-        try:
-            watcher.run(every, stop=stop)
-        except Exception:  # never take the app down with it
-            log.exception("the watcher stopped")
+        try:  # built here: a bad setting or an unreadable watch.json never stops the app
+            Watcher(settings, store).run(parse_every(settings.watch_every), stop=stop)
+        except Exception:
+            log.exception("the watcher stopped; restart the app after fixing the message above")
 
     threading.Thread(target=loop, name="watcher", daemon=True).start()
     return stop
