@@ -119,3 +119,10 @@ def test_a_newer_sentence_that_drops_what_the_model_s_figure_was_of_is_not_the_n
     older = p(13, "There were 26 million refugees worldwide at the end of 2020.", "2021-06-17", "World Refugee Day")
     fled = p(14, "The number of people who fled persecution passed 100 million in 2022.", "2022-06-16", "Displacement")
     assert newer_figure(question, "26 million [2].", [Citation(2, older)], [fled, older]) is None
+
+
+def test_a_newer_report_restating_the_model_s_figure_leaves_the_answer_alone():
+    still = p(16, "In Tawila, the death toll remains 57, officials said on Monday.", "2024-04-20")
+    update = p(17, "The Tawila death toll rose to 63.", "2024-04-10")
+    found = newer_figure(QUESTION, "The death toll is 57 [3].", [Citation(3, OLDER)], [still, update, OLDER])
+    assert found is None  # the newest report says 57 still: the model's figure is current

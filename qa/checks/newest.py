@@ -135,11 +135,14 @@ def newer_figure(
         title = _stems(p.title or "")
         for sentence in split_sentences(p.text):
             sentence = sentence.strip(" -•*\t")
-            if not (_figures(sentence) - given):
-                continue
+            figures = _figures(sentence)
             said = _stems(sentence)
             overlap = len(terms & said)
             if asked and not asked <= concepts_in(sentence) or not asked and overlap < 2:
+                continue
+            if not (figures - given):
+                if figures & given and (not names or _names_event(names, p.title or "", sentence, aliases)):
+                    return None  # a newer report restates the model's figure (and no other): still current
                 continue
             if not kept <= said | title:
                 continue  # it leaves out what the model's figure was of ("refugees worldwide")
