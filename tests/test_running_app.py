@@ -100,3 +100,26 @@ def test_ask_logs_in_to_an_app_that_asks_for_a_login(settings, sample_store, cli
     with serve(secured, store=sample_store, chat_model=model) as (url, _):
         result = cli("ask", Q, "--app", url, "--json")
     assert "2015" in json.loads(result.stdout)["answer"]
+
+
+def test_an_app_serving_another_collection_does_not_answer(settings, cli):
+    announce(settings, "http://127.0.0.1:7860")
+    assert announced_url(settings) == "http://127.0.0.1:7860"
+    other = settings.model_copy(update={"collection": "other-reports"})
+    assert announced_url(other) is None
+    assert announced_url(settings.model_copy(update={"backend": "openai"})) is None
+
+
+def test_an_announcement_naming_another_machine_is_not_trusted(settings):
+    announce(settings, "http://10.1.2.3:7860")
+    assert announced_url(settings) is None
+
+
+def test_the_app_s_refusal_of_a_request_is_a_clear_error(settings, sample_store):
+    from qa.errors import ConflictQAError
+    from qa.ui.running import ask_app, connect
+
+    with serve(settings, store=sample_store, chat_model=RecordingChatModel.replying("x")) as (url, _):
+        client = connect(url, settings)
+        with pytest.raises(ConflictQAError, match="could not answer: .*YYYY-MM-DD"):
+            ask_app(client, Q, since="last spring")

@@ -177,6 +177,12 @@ def ask(
         print_answer_footer(answer, out, "".join(streamed))
 
 
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
 def _ask_running_app(s, url: Optional[str], question: str, filters, top_k: Optional[int]):
     """The answer of a running app (``--app URL``, or the one announced in the data directory), or
     None to answer in-process. Says which app answered; an explicit ``--app`` that does not answer
@@ -187,7 +193,7 @@ def _ask_running_app(s, url: Optional[str], question: str, filters, top_k: Optio
     target = url or announced_url(s)
     if not target:
         return None
-    client = connect(target, s)
+    client = connect(target, s, login=bool(url) or _is_loopback(target))
     if client is None:
         if url:
             raise ConflictQAError(f"No conflict-qa app answers at {url}: start one with `conflict-qa chat`.")
