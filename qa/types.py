@@ -156,13 +156,17 @@ class Answer:
             abstained=bool(data.get("abstained")),
             citations=citations,
             passages=passages,
-            timings=Timings(**(data.get("timings") or {})),
+            timings=Timings(
+                **{k: v for k, v in (data.get("timings") or {}).items() if k in Timings.__dataclass_fields__}
+            ),
             reason=data.get("reason"),
             prompt_hash=data.get("prompt_hash"),
             rewritten_question=data.get("rewritten_question"),
             filters=dict(data.get("filters") or {}),
             sentences=tuple(
-                SentenceCheck(s["text"], tuple(s.get("cites") or ()), s["status"], tuple(s.get("missing") or ()))
+                SentenceCheck(
+                    s.get("text", ""), tuple(s.get("cites") or ()), s.get("status", ""), tuple(s.get("missing") or ())
+                )
                 for s in data.get("sentences") or []
             ),
             refused_by=data.get("refused_by"),

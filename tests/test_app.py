@@ -173,7 +173,8 @@ def test_upload_is_ingested_listed_searched_and_deleted(settings, store, tmp_pat
     assert "skipped" in results and "unchanged" in results
     assert handlers.on_search("airport")["data"] and not handlers.on_search("no such thing")["data"]
     doc_id = table["data"][0][-1]
-    question, row, _ = handlers.on_delete_ask([doc_id])
+    question, row, _, asked = handlers.on_delete_ask([doc_id])
+    assert asked == [doc_id]
     assert "Delete 1 document" in question and "Kabul airport attack" in question and "kabul-report.txt" in question
     assert row.visible is True and store.records() != [], "asking deletes nothing"
     message, table, *_ = handlers.on_delete([doc_id], "")

@@ -94,3 +94,26 @@ def test_follow_up_is_rewritten_before_retrieval(sample_store):
 def test_context_block_carries_title_date_source():
     p = Passage(text="Body.", doc_id="d", chunk_id="d:0", title="T", source="s.txt", published="2024-03-22")
     assert format_context([p]) == "[1] Title: T | Published: 2024-03-22 | Source: s.txt\nBody."
+
+
+class _Unreachable(RecordingChatModel):
+    """A model server that is down: every call fails the way the OpenAI client fails."""
+
+    def _stream(self, *args, **kwargs):
+        raise ConnectionError("Connection refused")
+        yield  # pragma: no cover
+
+    def _generate(self, *args, **kwargs):
+        raise ConnectionError("Connection refused")
+
+
+def test_a_model_that_cannot_be_reached_is_one_clear_error(sample_store):
+    import pytest
+
+    from qa.errors import ModelError
+
+    chain = build_chain(Retriever(sample_store, top_k=2, min_relevance=0.25), _Unreachable.replying())
+    with pytest.raises(
+        ModelError, match="Could not get an answer from the local model: ConnectionError: Connection refused"
+    ):
+        chain.ask("When was ISIS-K established?")

@@ -23,6 +23,7 @@ from qa.answer.followup import rewrite_problem, with_previous
 from qa.answer.prompts import load_examples, load_text, prompt_hash
 from qa.checks.base import Check, Draft, run_checks
 from qa.checks.gate import Gate
+from qa.errors import ConflictQAError, ModelError
 from qa.retrieve.dense import Retriever, with_note
 from qa.types import Answer, Filters, Retrieval, Timings, Turn
 
@@ -140,7 +141,7 @@ class AnswerChain:
         if retrieval.recency:  # passages are newest first: say so, or a small model takes the best-matching one
             asked = f"{asked}\n{self.latest_note}"
         inputs = {"context": format_context(passages), "question": asked}
-        for token in self.generate.stream(inputs):
+        for token in _model_errors(self.generate.stream(inputs), self.chat_model):
             first_token = first_token or time.perf_counter() - started
             parts.append(token)
             if shown := markers.feed(token):
@@ -211,3 +212,18 @@ class AnswerChain:
             **base,
         )
         return answer, "" if refused else notes
+
+
+def _model_errors(tokens: Iterator[str], chat_model) -> Iterator[str]:
+    """The model's tokens; a failure to reach or run it (a server down, a timeout, a garbled
+    reply) becomes one ``ModelError`` that says what happened and where, not a traceback."""
+    try:
+        yield from tokens
+    except ConflictQAError:
+        raise
+    except Exception as exc:
+        where = getattr(chat_model, "openai_api_base", None)
+        target = f"the model server at {where}" if where else "the local model"
+        detail = " ".join(str(exc).split())[:200].rstrip(".") or type(exc).__name__
+        hint = " Is it running? Check CONFLICT_QA_OPENAI_BASE_URL." if where else ""
+        raise ModelError(f"Could not get an answer from {target}: {type(exc).__name__}: {detail}.{hint}") from exc

@@ -301,7 +301,7 @@ class LexicalSearch:
             with self._lock:
                 fingerprint = self._wanted
             try:
-                index = self._load_or_build(fingerprint)
+                index = self._load_or_build(fingerprint, verify=True)
             except Exception:  # the store went away: keep the previous index, try at the next change
                 log.warning("background rebuild of the lexical index failed", exc_info=True)
                 with self._lock:
@@ -313,7 +313,9 @@ class LexicalSearch:
                     self._builder = None
                     return
 
-    def _load_or_build(self, fingerprint: str) -> LexicalIndex:
+    def _load_or_build(self, fingerprint: str, verify: bool = False) -> LexicalIndex:
+        """The index for ``fingerprint``: from the disk cache, else built (and cached). ``verify``
+        (a background build, seconds long): cache it only if the store did not change meanwhile."""
         if self.cache_dir is not None:
             cached = LexicalIndex.load(self.cache_dir, fingerprint)
             if cached is not None:
@@ -322,6 +324,11 @@ class LexicalSearch:
         started = time.perf_counter()
         index = LexicalIndex.build(self.store.iter_chunks(), self.aliases)
         log.info("lexical index: built over %d chunks in %.2fs", len(index), time.perf_counter() - started)
+        if verify and store_fingerprint(self.store, self.aliases) != fingerprint:
+            # the store changed while it was read: this index is not the one the fingerprint names,
+            # so it is used but never cached under it (the next question sees the change and rebuilds)
+            self._seen = None
+            return index
         if self.cache_dir is not None:
             try:
                 index.save(self.cache_dir, fingerprint)

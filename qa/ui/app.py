@@ -261,16 +261,18 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
     search.change(handlers.on_search, [search, turns], table, api_visibility="private", show_progress="hidden")
     refresh.click(handlers.on_refresh, [search, turns], refreshed, api_visibility="private", show_progress_on=[table])
     table.select(handlers.on_select_row, delete, delete, api_visibility="private", show_progress="hidden")
+    asked = gr.State([])  # the documents the confirmation names: exactly those are deleted
     delete_btn.click(
         handlers.on_delete_ask,
         delete,
-        [confirm_text, confirm, deleted],
+        [confirm_text, confirm, deleted, asked],
         api_visibility="private",
         show_progress="hidden",
     )
+    delete.change(lambda: gr.Row(visible=False), None, confirm, api_visibility="private", show_progress="hidden")
     confirm_btn.click(
         handlers.on_delete,
-        [delete, search, turns],
+        [asked, search, turns],
         [deleted, *refreshed],
         api_visibility="private",
         show_progress_on=[deleted],

@@ -264,7 +264,8 @@ class Handlers:
         return render_watched(watch_summary(self.settings), self.settings.watch_every)
 
     def on_delete_ask(self, doc_ids: list[str] | None):
-        """Returns (the question naming what will be deleted, the confirmation row shown, cleared message)."""
+        """Returns (the question naming what will be deleted, the confirmation row shown, cleared
+        message, the ids asked about: what Yes deletes, whatever the list shows by then)."""
         with user_errors(self.settings.debug):
             if not doc_ids:
                 raise ConflictQAError("Choose the documents to delete first (click a row, or pick them in the list).")
@@ -279,7 +280,7 @@ class Handlers:
             f"<p><strong>Delete {len(names)} document(s)?</strong> Their passages leave the store "
             f"for good (ingest the files again to bring them back):</p><ul>{items}</ul>"
         )
-        return question, gr.Row(visible=True), ""
+        return question, gr.Row(visible=True), "", list(doc_ids)
 
     def on_delete(self, doc_ids: list[str] | None, search: str | None, turns=None):
         """Returns (message, documents table, delete choices, status, source filter choices)."""
