@@ -214,6 +214,15 @@ class AnswerChain:
         return answer, "" if refused else notes
 
 
+_CLIENT_PACKAGES = ("openai", "langchain_openai", "httpx", "httpx2", "httpcore", "httpcore2")
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A failure to reach the model: the network (refused, reset, timed out) or the client of an
+    OpenAI-compatible server (its connection, timeout and API errors)."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in _CLIENT_PACKAGES
+
+
 def _model_errors(tokens: Iterator[str], chat_model) -> Iterator[str]:
     """The model's tokens; a failure to reach or run it (a server down, a timeout, a garbled
     reply) becomes one ``ModelError`` that says what happened and where, not a traceback."""
@@ -222,6 +231,8 @@ def _model_errors(tokens: Iterator[str], chat_model) -> Iterator[str]:
     except ConflictQAError:
         raise
     except Exception as exc:
+        if not _unreachable(exc):
+            raise  # a bug, not a fault of the model's server: the app says so and logs the traceback
         where = getattr(chat_model, "openai_api_base", None)
         target = f"the model server at {where}" if where else "the local model"
         detail = " ".join(str(exc).split())[:200].rstrip(".") or type(exc).__name__
