@@ -225,3 +225,18 @@ def test_a_round_that_fails_does_not_stop_the_watching(settings, store, tmp_path
     watcher.run(0.01, on_outcome=seen.append, stop=Stop())
     assert [o.status for o in seen] == ["failed", "added"]
     assert "watch round failed" in seen[0].message
+
+
+def test_the_app_watches_a_bounded_number_of_sources(settings, store, monkeypatch):
+    import gradio as gr
+
+    from qa.ui import handlers as ui_handlers
+    from qa.ui.handlers import Handlers, Services
+    from tests.fakes import RecordingChatModel
+
+    monkeypatch.setattr(ui_handlers, "MAX_WATCHED", 2)
+    Watcher(settings, store).add(["https://example.org/a.xml", "https://example.org/b.xml"])
+    handlers = Handlers(Services(settings, store=store, chat_model=RecordingChatModel.replying()))
+    with pytest.raises(gr.Error, match="at most 2 sources"):
+        handlers.on_watch("https://example.org/c.xml")
+    assert len(WatchState.load(watch_file(settings)).sources) == 2

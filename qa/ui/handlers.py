@@ -253,6 +253,12 @@ class Handlers:
                     "watch a folder on this machine with `conflict-qa watch DIR`."
                 )
             watcher = Watcher(self.settings, self.store)
+            known = set(watcher.state.sources)
+            if len(known | set(lines)) > MAX_WATCHED:
+                raise ConflictQAError(
+                    f"The app watches at most {MAX_WATCHED} sources ({len(known)} already): "
+                    "remove some from watch.json in the data directory first."
+                )
             watcher.add(lines)
             for line in lines:
                 watcher.poll_one(line)
@@ -399,6 +405,9 @@ class Handlers:
             for r in self.store.records()
             if not needle or any(needle in (v or "").lower() for v in (r.title, r.source, r.url, r.doc_id))
         ]
+
+
+MAX_WATCHED = 50  # sources a visitor of the app can add (each is fetched every watch_every)
 
 
 def last_asked(turns) -> str | None:
