@@ -422,3 +422,30 @@ def test_a_small_store_s_keyword_index_is_rebuilt_before_the_question(corpus, tm
     (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
     ingest(settings, store, [note])
     assert lexical.index().search(lexical.tokens("Zorbakh"), 5)
+
+
+def test_a_background_rebuild_that_fails_keeps_the_previous_index_and_tries_again(corpus, tmp_path, monkeypatch):
+    from qa.retrieve.lexical import LexicalIndex, LexicalSearch
+
+    settings, store = corpus
+    lexical = LexicalSearch(store, tmp_path / "lex", None, background=1)
+    before = lexical.index()
+    real_build = LexicalIndex.build.__func__
+    calls = []
+
+    def flaky(cls, chunks, aliases):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("store went away")
+        return real_build(cls, chunks, aliases)
+
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(flaky))
+    note = tmp_path / "new"
+    note.mkdir()
+    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
+    ingest(settings, store, [note])
+    assert lexical.index() is before
+    lexical.wait(60)
+    assert lexical.index() is before or lexical._builder is not None  # the failure is retried
+    lexical.wait(60)
+    assert lexical.index().search(lexical.tokens("Zorbakh"), 5) and len(calls) == 2
