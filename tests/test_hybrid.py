@@ -381,12 +381,27 @@ def test_ask_json_carries_filters_and_passage_dates(corpus, monkeypatch, capsys)
     assert data["rewritten_question"] is None
 
 
-def test_a_large_store_s_keyword_index_is_rebuilt_in_the_background(corpus, tmp_path, monkeypatch):
+@pytest.fixture
+def writable(settings, store, tmp_path):
+    """The REPORTS in a store of this test's own (the shared ``corpus`` is read-only)."""
+    ingest(settings, store, [write_reports(tmp_path / "reports")])
+    return settings, store
+
+
+def add_zorbakh(settings, store, tmp_path) -> None:
+    """Ingest one new report whose word no other report has."""
+    note = tmp_path / "new"
+    note.mkdir()
+    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
+    ingest(settings, store, [note])
+
+
+def test_a_large_store_s_keyword_index_is_rebuilt_in_the_background(writable, tmp_path, monkeypatch):
     import threading
 
     from qa.retrieve.lexical import LexicalIndex, LexicalSearch
 
-    settings, store = corpus
+    settings, store = writable
     lexical = LexicalSearch(store, tmp_path / "lex", None, background=1)  # every store counts as large
     before = lexical.index()
     gate = threading.Event()
@@ -397,10 +412,7 @@ def test_a_large_store_s_keyword_index_is_rebuilt_in_the_background(corpus, tmp_
         return real_build(cls, chunks, aliases)
 
     monkeypatch.setattr(LexicalIndex, "build", classmethod(slow_build))
-    note = tmp_path / "new"
-    note.mkdir()
-    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
-    ingest(settings, store, [note])
+    add_zorbakh(settings, store, tmp_path)
     during = lexical.index()
     assert during is before, "questions keep the previous index while the new one is built"
     assert not during.search(lexical.tokens("Zorbakh"), 5)
@@ -411,23 +423,20 @@ def test_a_large_store_s_keyword_index_is_rebuilt_in_the_background(corpus, tmp_
     assert after.search(lexical.tokens("Zorbakh"), 5), "then the keyword side sees the new document"
 
 
-def test_a_small_store_s_keyword_index_is_rebuilt_before_the_question(corpus, tmp_path):
+def test_a_small_store_s_keyword_index_is_rebuilt_before_the_question(writable, tmp_path):
     from qa.retrieve.lexical import LexicalSearch
 
-    settings, store = corpus
+    settings, store = writable
     lexical = LexicalSearch(store, tmp_path / "lex", None)  # the default threshold: far above this store
     lexical.index()
-    note = tmp_path / "new"
-    note.mkdir()
-    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
-    ingest(settings, store, [note])
+    add_zorbakh(settings, store, tmp_path)
     assert lexical.index().search(lexical.tokens("Zorbakh"), 5)
 
 
-def test_a_background_rebuild_that_fails_keeps_the_previous_index_and_tries_again(corpus, tmp_path, monkeypatch):
+def test_a_background_rebuild_that_fails_keeps_the_previous_index_and_tries_again(writable, tmp_path, monkeypatch):
     from qa.retrieve.lexical import LexicalIndex, LexicalSearch
 
-    settings, store = corpus
+    settings, store = writable
     lexical = LexicalSearch(store, tmp_path / "lex", None, background=1)
     before = lexical.index()
     real_build = LexicalIndex.build.__func__
@@ -440,12 +449,9 @@ def test_a_background_rebuild_that_fails_keeps_the_previous_index_and_tries_agai
         return real_build(cls, chunks, aliases)
 
     monkeypatch.setattr(LexicalIndex, "build", classmethod(flaky))
-    note = tmp_path / "new"
-    note.mkdir()
-    (note / "zorbakh.md").write_text("---\ntitle: Zorbakh\npublished: 2024-06-01\n---\nZorbakh dam breached.\n")
-    ingest(settings, store, [note])
+    add_zorbakh(settings, store, tmp_path)
     assert lexical.index() is before
-    lexical.wait(60)
-    assert lexical.index() is before or lexical._builder is not None  # the failure is retried
+    lexical.wait(60)  # the build failed: the previous index stays
+    assert lexical.index() is before  # and this question starts the build again
     lexical.wait(60)
     assert lexical.index().search(lexical.tokens("Zorbakh"), 5) and len(calls) == 2

@@ -25,12 +25,24 @@ def statuses(reports) -> list[tuple[str, str]]:
     return sorted((o.status, os.path.basename(o.source)) for r in reports.values() for o in r.outcomes)
 
 
-def test_a_watched_folder_ingests_new_and_changed_files_once_across_restarts(settings, store, tmp_path):
+@pytest.fixture
+def inbox(tmp_path):
+    """A folder holding one report, a.md."""
     folder = tmp_path / "inbox"
     folder.mkdir()
     (folder / "a.md").write_text(report("Report A", "Shelling hit Varno on Monday."))
+    return folder
+
+
+def watching(settings, store, folder) -> Watcher:
     watcher = Watcher(settings, store)
     watcher.add([str(folder)])
+    return watcher
+
+
+def test_a_watched_folder_ingests_new_and_changed_files_once_across_restarts(settings, store, tmp_path, inbox):
+    folder = inbox
+    watcher = watching(settings, store, folder)
     assert statuses(watcher.poll()) == [("added", "a.md")]
     assert statuses(watcher.poll()) == [], "an unchanged folder ingests nothing"
 
@@ -118,10 +130,8 @@ def test_a_bad_interval_is_a_clear_error(text):
         parse_every(text)
 
 
-def test_watch_once_from_the_command_line_logs_each_document(settings, tmp_path, monkeypatch):
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    (folder / "a.md").write_text(report("Report A", "Shelling hit Varno on Monday."))
+def test_watch_once_from_the_command_line_logs_each_document(settings, inbox, monkeypatch):
+    folder = inbox
     monkeypatch.setenv("CONFLICT_QA_DATA_DIR", str(settings.data_dir))
     result = CliRunner().invoke(app, ["watch", str(folder), "--once"])
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
@@ -139,15 +149,12 @@ def test_watching_nothing_or_a_missing_folder_is_a_clear_error(settings, tmp_pat
     assert result.exit_code == 1 and "not a folder or a URL" in str(result.exception)
 
 
-def test_the_app_s_status_line_says_when_each_watched_source_was_checked(settings, store, tmp_path):
+def test_the_app_s_status_line_says_when_each_watched_source_was_checked(settings, store, inbox):
     from qa.ui.handlers import Handlers, Services
     from tests.fakes import RecordingChatModel
 
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    (folder / "a.md").write_text(report("Report A", "Shelling hit Varno on Monday."))
-    watcher = Watcher(settings, store)
-    watcher.add([str(folder)])
+    folder = inbox
+    watcher = watching(settings, store, folder)
     handlers = Handlers(Services(settings, store=store, chat_model=RecordingChatModel.replying()))
     assert "watching: inbox checked never" in handlers.status_html()
     watcher.poll()

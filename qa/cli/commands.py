@@ -177,23 +177,17 @@ def ask(
         print_answer_footer(answer, out, "".join(streamed))
 
 
-def _is_loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
-
-
 def _ask_running_app(s, url: Optional[str], question: str, filters, top_k: Optional[int]):
     """The answer of a running app (``--app URL``, or the one announced in the data directory), or
     None to answer in-process. Says which app answered; an explicit ``--app`` that does not answer
     is an error."""
     from qa.types import Answer
-    from qa.ui.running import announced_url, ask_app, connect
+    from qa.ui.running import announced_url, ask_app, connect, loopback
 
     target = url or announced_url(s)
     if not target:
         return None
-    client = connect(target, s, login=bool(url) or _is_loopback(target))
+    client = connect(target, s, login=bool(url) or loopback(target))
     if client is None:
         if url:
             raise ConflictQAError(f"No conflict-qa app answers at {url}: start one with `conflict-qa chat`.")

@@ -442,4 +442,4 @@ def _check_url(line: str):
 
 
 def _name(item) -> str:
-    return Path(item).name if isinstance(item, str) and "://" not in item else getattr(item, "source", item)
+    return render.display_source(item) if isinstance(item, str) else render.display_source(item.source)

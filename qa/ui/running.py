@@ -57,7 +57,7 @@ def announced_url(settings: Settings) -> str | None:
         return None
     if any(data.get(k, v) != v for k, v in _serves(settings).items()):
         return None  # another collection, store or model than this command's settings
-    if not _loopback(url):
+    if not loopback(url):
         return None  # the file is only trusted to name an app on this machine
     try:
         os.kill(pid, 0)
@@ -68,7 +68,8 @@ def announced_url(settings: Settings) -> str | None:
     return url
 
 
-def _loopback(url: str) -> bool:
+def loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (127.0.0.1, localhost, ::1)."""
     from urllib.parse import urlsplit
 
     return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
