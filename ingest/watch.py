@@ -108,7 +108,8 @@ def watch_file(settings) -> Path:
     return Path(settings.data_dir) / WATCH_FILE
 
 
-def _key(source: str) -> str:
+def watch_key(source: str) -> str:
+    """How ``watch.json`` names a source: a URL as given, a folder by its absolute path."""
     return source if is_url(source) else str(Path(source).expanduser().resolve())
 
 
@@ -130,7 +131,7 @@ class Watcher:
         for source in sources:
             if not is_url(source) and not Path(source).expanduser().is_dir():
                 raise ConflictQAError(f"{source} is not a folder or a URL: watch folders and feed/page URLs.")
-            keys.append(_key(source))
+            keys.append(watch_key(source))
         added = []
         with _locked(self.path):
             self.state = WatchState.load(self.path)
@@ -140,6 +141,21 @@ class Watcher:
                     added.append(key)
             self.state.save(self.path)
         return added
+
+    def remove(self, sources: Iterable[str]) -> list[str]:
+        """Stop watching these sources (their reports stay in the store); returns those that were
+        watched. A folder's files are forgotten with it, so watching it again re-reads them."""
+        keys = {watch_key(source) for source in sources}
+        with _locked(self.path):
+            self.state = WatchState.load(self.path)
+            removed = [key for key in self.state.sources if key in keys]
+            for key in removed:
+                del self.state.sources[key]
+                if not is_url(key):
+                    inside = key.rstrip(os.sep) + os.sep
+                    self.state.files = {p: v for p, v in self.state.files.items() if not p.startswith(inside)}
+            self.state.save(self.path)
+        return removed
 
     def poll(self, on_outcome: Callable[[Outcome], None] | None = None) -> dict[str, IngestReport]:
         """Check every source once (as ``watch.json`` lists them now); returns each source's report."""
@@ -160,7 +176,7 @@ class Watcher:
 
     def poll_one(self, source: str, on_outcome=None) -> IngestReport:
         """Check one watched source now (just added from the app, say)."""
-        return self._check(_key(source), on_outcome)
+        return self._check(watch_key(source), on_outcome)
 
     def _check(self, source: str, on_outcome) -> IngestReport:
         pending: dict[str, list[int]] = {}
@@ -192,10 +208,12 @@ class Watcher:
         new = sum(o.status in (ADDED, UPDATED) for o in report.outcomes)
         with _locked(self.path):
             self.state = WatchState.load(self.path)
+            state = self.state.sources.get(source)
+            if state is None:  # no longer watched (removed during its check): nothing to record
+                return
             for path, seen in pending.items():
                 if path not in failed:  # a failed file is tried again at the next check
                     self.state.files[path] = seen
-            state = self.state.sources.setdefault(source, SourceState())
             state.last_checked = datetime.now(UTC).isoformat(timespec="seconds")
             state.new = new
             state.total_new += new

@@ -194,8 +194,9 @@ def test_the_library_watches_pasted_feed_urls_and_the_app_checks_them(settings, 
     assert "Nothing is watched yet" in handlers.watch_html()
     with pytest.raises(gr.Error, match="conflict-qa watch DIR"):
         handlers.on_watch("/srv/reports")  # never a folder of the server from the web page
-    html, box = handlers.on_watch(feed)
+    html, choices, box = handlers.on_watch(feed)
     assert box == "" and "feed.xml" in html and [r.title for r in store.records()] == ["Convoy delayed"]
+    assert choices.choices == [(feed, feed)], "the feed can be stopped from the page"
     FeedHandler.entries.append(("Road reopened", "Thu, 09 May 2024 10:00:00 GMT", "The Herat road reopened."))
     stop = start_watching(settings, store)
     try:
@@ -247,3 +248,56 @@ def test_the_app_watches_a_bounded_number_of_sources(settings, store, monkeypatc
     with pytest.raises(gr.Error, match="at most 2 sources"):
         handlers.on_watch("https://example.org/c.xml")
     assert len(WatchState.load(watch_file(settings)).sources) == 2
+
+
+def test_stopping_a_source_keeps_its_reports_and_forgets_its_files(settings, store, inbox, monkeypatch):
+    watcher = watching(settings, store, inbox)
+    watcher.poll()
+    monkeypatch.setenv("CONFLICT_QA_DATA_DIR", str(settings.data_dir))
+    listed = CliRunner().invoke(app, ["watch", "--list"])
+    assert listed.exit_code == 0 and str(inbox.resolve()) in listed.stdout and "1 new" in listed.stdout
+    result = CliRunner().invoke(app, ["watch", "--stop", str(inbox)])
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "stopped watching" in result.stderr
+    state = WatchState.load(watch_file(settings))
+    assert state.sources == {} and state.files == {}
+    assert [r.title for r in store.records()] == ["Report A"], "its reports stay"
+    again = CliRunner().invoke(app, ["watch", "--stop", str(inbox)])
+    assert again.exit_code == 1 and "Not watched" in str(again.exception)
+    watching(settings, store, inbox)  # watched again: its files are read again (and skipped as known)
+    assert statuses(Watcher(settings, store).poll()) == [("skipped", "a.md")]
+
+
+def test_a_source_stopped_during_its_check_is_not_watched_again(settings, store, inbox):
+    from ingest.service import run_ingest
+
+    def stopped_meanwhile(inputs):
+        Watcher(settings, store).remove([str(inbox)])  # another process stops it mid-check
+        return run_ingest(settings, store, inputs)
+
+    watcher = Watcher(settings, store, ingest=stopped_meanwhile)
+    watcher.add([str(inbox)])
+    watcher.poll()
+    assert WatchState.load(watch_file(settings)).sources == {}
+
+
+def test_the_library_stops_watching_a_feed(settings, store, feed):
+    import gradio as gr
+
+    from qa.ui.handlers import Handlers, Services
+    from tests.fakes import RecordingChatModel
+
+    settings = settings.model_copy(update={"allow_private_urls": True})
+    handlers = Handlers(Services(settings, store=store, chat_model=RecordingChatModel.replying()))
+    folder = settings.data_dir / "server-folder"
+    folder.mkdir(parents=True)
+    Watcher(settings, store).add([str(folder)])
+    handlers.on_watch(feed)
+    _, choices = handlers.watch_view()
+    assert choices.choices == [(feed, feed)], "a folder of the server is not offered (its path stays off the page)"
+    with pytest.raises(gr.Error, match="Choose"):
+        handlers.on_unwatch([])
+    html, choices = handlers.on_unwatch([feed])
+    assert choices.choices == [] and "feed.xml" not in html
+    assert list(WatchState.load(watch_file(settings)).sources) == [str(folder.resolve())]
+    assert [r.title for r in store.records()] == ["Convoy delayed"]

@@ -88,6 +88,10 @@ def watch(
     ),
     every: str = typer.Option("15m", "--every", help="How often to check: 30s, 15m, 1h."),
     once: bool = typer.Option(False, "--once", help="Check every source once and exit (for cron)."),
+    stop_watching: Optional[list[str]] = typer.Option(
+        None, "--stop", help="Stop watching this folder or URL (its reports stay stored); repeatable."
+    ),
+    list_only: bool = typer.Option(False, "--list", help="List the watched sources and their last checks."),
     allow_private_urls: Optional[bool] = typer.Option(
         None, "--allow-private-urls", help="Allow loopback/private URLs [CONFLICT_QA_ALLOW_PRIVATE_URLS]."
     ),
@@ -101,6 +105,9 @@ def watch(
 
     interval = parse_every(every)
     s = settings(allow_private_urls=allow_private_urls)
+    if stop_watching or list_only:
+        _watch_manage(s, stop_watching or [], sources or [])
+        return
     watcher = Watcher(s, make_store(s))
     for key in watcher.add(sources or []):
         err.print(f"watching {escape(key)}")
@@ -122,6 +129,32 @@ def watch(
         watcher.run(interval, on_outcome=line, rounds=1 if once else None)
     except KeyboardInterrupt:
         err.print("stopped; `conflict-qa watch` resumes the same sources")
+
+
+def _watch_manage(s, stop: list[str], sources: list[str]) -> None:
+    """``watch --stop SRC`` / ``watch --list``: change or show ``watch.json`` without checking."""
+    from rich.markup import escape
+
+    from ingest.watch import Watcher, watch_key, watch_summary
+
+    if sources:
+        raise ConflictQAError("--stop and --list take no sources to watch: run them on their own.")
+    if stop:
+        watcher = Watcher(s, store=None)
+        removed = watcher.remove(stop)
+        for key in removed:
+            err.print(f"stopped watching {escape(key)} (its reports stay in the store)")
+        missing = [src for src in stop if watch_key(src) not in removed]
+        if missing:
+            known = ", ".join(watcher.state.sources) or "nothing"
+            raise ConflictQAError(f"Not watched: {', '.join(missing)}. Watched now: {known}.")
+        return
+    watched = watch_summary(s)
+    if not watched:
+        err.print("Nothing is watched: `conflict-qa watch DIR|FEED_URL` starts.")
+    for w in watched:
+        failed = f", {w['failures']} failed" if w["failures"] else ""
+        out.print(f"{escape(w['source'])}  last checked {w['last_checked'] or 'never'} ({w['new']} new{failed})")
 
 
 @app.command()

@@ -106,7 +106,13 @@ def build_app(settings: Settings, *, store=None, chain=None, chat_model=None) ->
             [library["table"], library["delete"], status, chat["source"]],
             api_visibility="private",
         )
-        demo.load(handlers.watch_html, None, library["watching"], api_visibility="private", show_progress="hidden")
+        demo.load(
+            handlers.watch_view,
+            None,
+            [library["watching"], library["unwatch"]],
+            api_visibility="private",
+            show_progress="hidden",
+        )
     demo.handlers = handlers  # for tests and embedding
     return demo
 
@@ -226,6 +232,15 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
             )
             watch_btn = gr.Button("Watch", scale=1, elem_id="cq-watch-btn")
         watching = gr.HTML(elem_id="cq-watching")
+        with gr.Row():
+            unwatch = gr.Dropdown(
+                label="Stop watching (the reports they brought stay)",
+                choices=[],
+                multiselect=True,
+                scale=3,
+                elem_id="cq-unwatch",
+            )
+            unwatch_btn = gr.Button("Stop watching", scale=1, elem_id="cq-unwatch-btn")
     with gr.Row():
         search = gr.Textbox(
             label="Search documents", placeholder="title, source, URL or date", scale=3, elem_id="cq-search"
@@ -256,7 +271,14 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         show_progress_on=[results],  # one progress bar, where the result will appear
     )
     watch_btn.click(
-        handlers.on_watch, watch_urls, [watching, watch_urls], api_visibility="private", show_progress_on=[watching]
+        handlers.on_watch,
+        watch_urls,
+        [watching, unwatch, watch_urls],
+        api_visibility="private",
+        show_progress_on=[watching],
+    )
+    unwatch_btn.click(
+        handlers.on_unwatch, unwatch, [watching, unwatch], api_visibility="private", show_progress="hidden"
     )
     search.change(handlers.on_search, [search, turns], table, api_visibility="private", show_progress="hidden")
     refresh.click(handlers.on_refresh, [search, turns], refreshed, api_visibility="private", show_progress_on=[table])
@@ -284,7 +306,8 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         api_visibility="private",
         show_progress="hidden",
     )
-    return {"files": files, "urls": urls, "search": search, "table": table, "delete": delete, "watching": watching}
+    return {"files": files, "urls": urls, "search": search, "table": table, "delete": delete, "watching": watching,
+            "unwatch": unwatch}
 
 
 def _api(handlers: Handlers, library: dict[str, Any]) -> None:

@@ -257,17 +257,35 @@ class Handlers:
             if len(known | set(lines)) > MAX_WATCHED:
                 raise ConflictQAError(
                     f"The app watches at most {MAX_WATCHED} sources ({len(known)} already): "
-                    "remove some from watch.json in the data directory first."
+                    "stop watching some first (below)."
                 )
             watcher.add(lines)
             for line in lines:
                 watcher.poll_one(line)
-        return self.watch_html(), ""
+        return *self.watch_view(), ""
+
+    def on_unwatch(self, sources: list[str] | None):
+        """Stop watching the chosen feeds/pages; returns (the watched sources, the emptied choice)."""
+        from ingest.watch import Watcher
+
+        with user_errors(self.settings.debug):
+            if not sources:
+                raise ConflictQAError("Choose the feeds or pages to stop watching.")
+            Watcher(self.settings, self.store).remove([s for s in sources if render.safe_url(s)])
+        return self.watch_view()
 
     def watch_html(self) -> str:
         from ingest.watch import watch_summary
 
         return render_watched(watch_summary(self.settings), self.settings.watch_every)
+
+    def watch_view(self):
+        """The watched sources' table, and the feeds/pages that can be stopped from here (folders
+        on the server are stopped with `conflict-qa watch --stop DIR`: their paths stay off the page)."""
+        from ingest.watch import watch_summary
+
+        urls = [w["source"] for w in watch_summary(self.settings) if render.safe_url(w["source"])]
+        return self.watch_html(), gr.Dropdown(choices=urls, value=[], multiselect=True)
 
     def on_delete_ask(self, doc_ids: list[str] | None):
         """Returns (the question naming what will be deleted, the confirmation row shown, cleared
