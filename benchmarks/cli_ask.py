@@ -3,7 +3,8 @@
 Starts `conflict-qa chat` on a free loopback port (it announces itself in the data directory),
 asks it one question to load its model, then times each question twice, interleaved: `ask`
 (answered by the app) and `ask --in-process` (loads the model, cold prompt cache: what every
-`ask` paid before). The figure is the wall time a user waits for the command, as a ratio.
+`ask` paid before). Two figures per run, as ratios: the first word of the answer on the terminal
+(in-process streams it; the app's answer arrives whole) and the wall time of the command.
 
     .venv/bin/python benchmarks/cli_ask.py [--store DIR] [--questions 3]
 
@@ -49,6 +50,24 @@ def _cli(*args: str, env: dict) -> tuple[float, subprocess.CompletedProcess]:
     return time.perf_counter() - started, proc
 
 
+def _ask_timed(question: str, *extra: str, env: dict) -> tuple[float, float, str, int]:
+    """(seconds to the first character of the answer on stdout, seconds to exit, stderr, rc)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa", "ask", question, *extra],
+        env={**env, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = proc.stdout.read(1)
+    first_s = time.perf_counter() - started
+    proc.stdout.read()
+    stderr = proc.stderr.read().decode(errors="replace")
+    rc = proc.wait(timeout=900)
+    total = time.perf_counter() - started
+    return (first_s if first else total), total, stderr, rc
+
+
 def main() -> None:
     offline()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -77,15 +96,16 @@ def main() -> None:
             assert announced.exists(), "the app did not start"
             warmup, proc = _cli("ask", QUESTIONS[-1], "--json", env=env)  # the app loads its model
             assert "running app" in proc.stderr, proc.stderr
-            app_s, local_s = [], []
+            app_s, local_s, app_first, local_first = [], [], [], []
             for i, q in enumerate(QUESTIONS[: args.questions]):
                 runs = [("app", ()), ("local", ("--in-process",))]
                 for name, extra in runs if i % 2 == 0 else runs[::-1]:
-                    seconds, proc = _cli("ask", q, "--json", *extra, env=env)
-                    assert proc.returncode == 0, proc.stderr
-                    assert ("running app" in proc.stderr) == (name == "app")
+                    first, seconds, stderr, rc = _ask_timed(q, *extra, env=env)
+                    assert rc == 0, stderr
+                    assert ("running app" in stderr) == (name == "app"), stderr
                     (app_s if name == "app" else local_s).append(seconds)
-                    print(f"{name:5} {seconds:6.1f} s  {q}", flush=True)
+                    (app_first if name == "app" else local_first).append(first)
+                    print(f"{name:5} first word {first:6.1f} s  done {seconds:6.1f} s  {q}", flush=True)
         finally:
             app.terminate()
             app.wait(timeout=60)
@@ -94,6 +114,11 @@ def main() -> None:
         "app_first_question_s": round(warmup, 1),
         "ask_through_app_s": [round(x, 1) for x in app_s],
         "ask_in_process_s": [round(x, 1) for x in local_s],
+        "first_word_through_app_s": [round(x, 1) for x in app_first],
+        "first_word_in_process_s": [round(x, 1) for x in local_first],
+        "median_first_word_app_s": round(statistics.median(app_first), 1),
+        "median_first_word_in_process_s": round(statistics.median(local_first), 1),
+        "first_word_in_process_vs_app": round(statistics.median(local_first) / statistics.median(app_first), 2),
         "median_app_s": round(statistics.median(app_s), 1),
         "median_in_process_s": round(statistics.median(local_s), 1),
         "in_process_vs_app": round(statistics.median(local_s) / statistics.median(app_s), 2),

@@ -306,8 +306,15 @@ def _library_tab(handlers: Handlers, status: gr.HTML, source_filter: gr.Dropdown
         api_visibility="private",
         show_progress="hidden",
     )
-    return {"files": files, "urls": urls, "search": search, "table": table, "delete": delete, "watching": watching,
-            "unwatch": unwatch}
+    return {
+        "files": files,
+        "urls": urls,
+        "search": search,
+        "table": table,
+        "delete": delete,
+        "watching": watching,
+        "unwatch": unwatch,
+    }
 
 
 def _api(handlers: Handlers, library: dict[str, Any]) -> None:
