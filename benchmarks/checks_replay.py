@@ -80,6 +80,7 @@ def replay(
         )
         asked = rec.get("rewritten_question") or q.question
         stage, reason, text, citations = rec.get("refused_by"), rec.get("reason"), rec["text"], ()
+        withheld = None
         recency = False
         if not rec["abstained"] and passages and max(p.score for p in passages) < bar:
             stage, reason, text = "relevance", "no passage is relevant enough to the question", NOT_COVERED
@@ -105,7 +106,7 @@ def replay(
                 else:
                     draft, refusal, name, _ = run_checks(checks, draft)
                     if refusal is not None:
-                        stage, reason, text = name, refusal, NOT_COVERED
+                        stage, reason, text, withheld = name, refusal, NOT_COVERED, resolved
                     else:
                         stage, text, citations = None, draft.text, draft.citations
         abstained = stage is not None
@@ -117,6 +118,7 @@ def replay(
             passages=passages,
             reason=reason if abstained else None,
             refused_by=stage,
+            withheld=withheld,
         )
         if not abstained and recency and (note := newest_report_note(answer)):
             answer = replace(answer, text=answer.text + note)
@@ -181,9 +183,15 @@ def main() -> None:
     print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
     for r in rows:
         if args.show and r.answer.refused_by == args.show:
-            print(
-                f"- {'RIGHT' if r.gold.unanswerable else 'WRONG'} {r.gold.id}: {r.gold.question}\n    {r.answer.reason}"
-            )
+            withheld = r.scores.get("withheld_lenient")
+            right = r.gold.unanswerable or withheld == 0.0
+            if r.gold.unanswerable:
+                why = "no answer in the store"
+            elif withheld is None:
+                why = "refused before the model wrote an answer"
+            else:
+                why = "withheld a " + ("wrong" if right else "right") + " draft"
+            print(f"- {'RIGHT' if right else 'WRONG'} ({why}) {r.gold.id}: {r.gold.question}\n    {r.answer.reason}")
     if args.json:
         args.json.write_text(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
 

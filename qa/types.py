@@ -119,6 +119,9 @@ class Answer:
     # Which stage refused: "relevance" (retrieval found nothing relevant enough), "gate", "model"
     # (the model said the passages don't answer), or the name of the check after generation.
     refused_by: str | None = None
+    # The model's draft a check after generation refused to give (None otherwise): kept so the
+    # eval can tell a refusal that withheld a wrong answer from one that withheld a right one.
+    withheld: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +131,7 @@ class Answer:
             "abstained": self.abstained,
             "reason": self.reason,
             "refused_by": self.refused_by,
+            "withheld": self.withheld,
             "citations": [c.to_json() for c in self.citations],
             "passages": [{"n": n, **p.to_json()} for n, p in enumerate(self.passages, start=1)],
             "timings": asdict(self.timings),
@@ -170,6 +174,7 @@ class Answer:
                 for s in data.get("sentences") or []
             ),
             refused_by=data.get("refused_by"),
+            withheld=data.get("withheld"),
         )
 
 

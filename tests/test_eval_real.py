@@ -87,13 +87,33 @@ def test_refusals_are_counted_by_the_stage_that_made_them():
 
     from qa.eval.scoring import by_stage
 
-    def row(unanswerable, abstained, stage):
+    def row(unanswerable, abstained, stage, withheld_lenient=None):
         return SimpleNamespace(
             gold=SimpleNamespace(unanswerable=unanswerable),
             answer=SimpleNamespace(abstained=abstained, refused_by=stage),
+            scores={"withheld_lenient": withheld_lenient},
         )
 
     rows = [row(True, True, "gate"), row(False, True, "gate"), row(True, True, "relevance"), row(False, False, None)]
+    rows += [row(False, True, "sentences", 0.0), row(False, True, "sentences", 1.0), row(True, True, "sentences")]
     stages = by_stage(rows)
-    assert stages["gate"] == {"refusals": 2, "right": 1, "wrong": 1, "precision": 0.5}
+    assert stages["gate"] == {"refusals": 2, "right": 1, "wrong": 1, "withheld_wrong": 0, "precision": 0.5}
     assert stages["relevance"]["right"] == 1 and "None" not in stages
+    # withholding a wrong draft is a right refusal; withholding a right one is not
+    assert stages["sentences"] == {"refusals": 3, "right": 2, "wrong": 1, "withheld_wrong": 1, "precision": 0.6667}
+
+
+def test_a_refusal_keeps_the_draft_it_withheld_and_the_eval_scores_it():
+    from qa.eval.dataset import GoldQuestion
+    from qa.eval.scoring import answer_scores
+    from qa.types import Answer
+
+    q = GoldQuestion(id="q", question="How many were wounded?", answers=("90",), sources=("a.md",))
+    withheld = Answer(
+        question=q.question, text="", abstained=True, refused_by="sentences", withheld="Fifteen were [1]."
+    )
+    assert answer_scores(q, withheld)["withheld_lenient"] == 0.0
+    right = Answer(question=q.question, text="", abstained=True, refused_by="sentences", withheld="90 were [1].")
+    assert answer_scores(q, right)["withheld_lenient"] == 1.0
+    assert answer_scores(q, Answer(question=q.question, text="", abstained=True))["withheld_lenient"] is None
+    assert Answer.from_json(right.to_json()).withheld == "90 were [1]."

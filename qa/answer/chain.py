@@ -194,11 +194,13 @@ class AnswerChain:
     def _finish(self, draft: Draft, timings: Timings, base: dict) -> tuple[Answer, str]:
         """The checked answer (or the refusal) and the notes the checks left for after it."""
         reason, notes, stage = "the model found no answer in the retrieved passages", "", "model"
+        withheld = None
         if not is_refusal(draft.text):
+            written = draft.text  # as the model wrote it, before any check changed it
             draft, refusal, check, notes = run_checks(self.checks, draft)
             if refusal is not None:
                 log.info("%s check refused: %s", check, refusal)
-                reason, stage, draft = refusal, check, replace(draft, text="")
+                reason, stage, withheld, draft = refusal, check, written, replace(draft, text="")
         refused = not draft.text or is_refusal(draft.text)
         answer = Answer(
             text=NOT_COVERED if refused else draft.text,
@@ -209,6 +211,7 @@ class AnswerChain:
             passages=draft.passages,
             timings=timings,
             sentences=draft.sentences,
+            withheld=withheld,
             **base,
         )
         return answer, "" if refused else notes

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.text.terms import key_terms, name_found, numbers_in
+from qa.text.terms import full_date_years, key_terms, name_found, names_in, numbers_in
 from qa.types import Passage
 
 
@@ -27,17 +27,50 @@ class GateDecision:
         return "the reports found don't mention " + ", ".join(repr(m) for m in self.missing)
 
 
+def _file_words(source: str | None) -> str:
+    """A document's file name as words ("Yemen_HumanitarianOverview_2015Jul17_HIU_U1254.pdf" ->
+    "Yemen HumanitarianOverview 2015Jul17 HIU U1254"): it often names the publisher a question
+    cites ("according to the HIU") when the text never does."""
+    if not source:
+        return ""
+    name = re.split(r"[/\\]", source.split("?")[0].rstrip("/"))[-1]
+    return re.sub(r"[_\-.]+", " ", re.sub(r"\.\w{1,5}$", "", name))
+
+
 def evidence_text(passages: Sequence[Passage]) -> str:
-    return "\n".join(f"{p.title or ''}\n{p.published or ''}\n{p.text}" for p in passages)
+    """What a passage offers as evidence: its report's title, date and file name, and its text."""
+    return "\n".join(f"{p.title or ''}\n{p.published or ''}\n{_file_words(p.source)}\n{p.text}" for p in passages)
+
+
+def question_names(question: str) -> set[str]:
+    """The question's capitalised names, less a first word that is capitalised only because it
+    opens the question: spaCy does not read it as a proper noun or part of a named entity
+    ("Until when …", "Approximately how many …")."""
+    from qa.text.nlp import parse
+
+    names = names_in(question)
+    doc = parse(question)
+    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
+    if first is None or first.pos_ == "PROPN" or first.ent_type_:
+        return names
+    out = set()
+    for name in names:
+        words = name.split()
+        if question.lstrip().startswith(name) and words[0] == first.text:
+            words = words[1:]
+        if words:
+            out.add(" ".join(words))
+    return out
 
 
 def check_question(question: str, passages: Sequence[Passage], aliases=None) -> GateDecision:
-    """Allowed when every name and figure of the question occurs somewhere in the passages."""
+    """Allowed when every name and figure of the question occurs somewhere in the passages (the
+    year of a full date in the question is its time frame, not a figure they must repeat)."""
     terms = key_terms(question, date_days=False)
     haystack = evidence_text(passages)
     numbers = numbers_in(haystack.replace("-", " "))
-    missing = [n for n in sorted(terms.names) if not name_found(n, haystack, aliases)]
-    missing += [x for x in sorted(terms.numbers) if x not in numbers]
+    missing = [n for n in sorted(question_names(question)) if not name_found(n, haystack, aliases)]
+    missing += [x for x in sorted(terms.numbers - full_date_years(question)) if x not in numbers]
     return GateDecision(not missing, tuple(missing))
 
 

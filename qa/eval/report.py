@@ -152,12 +152,16 @@ def _by_stage_table(by_stage: dict[str, dict[str, Any]]) -> str:
     if not by_stage:
         return ""
     body = "\n".join(
-        f"| {name} | {v['refusals']} | {v['right']} | {v['wrong']} | {fmt(v['precision'])} |"
+        f"| {name} | {v['refusals']} | {v['right']} | {v.get('withheld_wrong', 0)} | {v['wrong']} | "
+        f"{fmt(v['precision'])} |"
         for name, v in by_stage.items()
     )
     return (
-        "## Refusals by stage\n\nWhich stage refused: right = the question has no answer in the store, "
-        f"wrong = it had one.\n\n| stage | refusals | right | wrong | precision |\n|---|---|---|---|---|\n{body}"
+        "## Refusals by stage\n\nWhich stage refused: right = the question has no answer in the store, or the "
+        "check withheld a wrong draft (counted apart); wrong = it had an answer and the stage refused before "
+        "the model wrote one, or withheld a right one.\n\n"
+        "| stage | refusals | right | of which wrong drafts withheld | wrong | precision |\n"
+        f"|---|---|---|---|---|---|\n{body}"
     )
 
 

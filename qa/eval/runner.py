@@ -63,6 +63,7 @@ def _answer_json(answer: Answer, refs: Sequence[str]) -> dict[str, Any]:
         "abstained": answer.abstained,
         "reason": answer.reason,
         "refused_by": answer.refused_by,
+        "withheld": answer.withheld,
         "rewritten_question": answer.rewritten_question,
         "citations": [
             {

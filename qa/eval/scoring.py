@@ -88,6 +88,13 @@ def answer_scores(q: GoldQuestion, answer: Answer) -> dict[str, float | None]:
         "f1": m.token_f1(prediction, q.answers) if answerable else None,
         "contains": m.contains_gold(prediction, q.answers) if answerable else None,
         "lenient": m.lenient_match(prediction, q.answers) if answerable else None,
+        # a check refused the model's draft: was that draft right? (a refusal that withheld a
+        # wrong answer did its job even on an answerable question)
+        "withheld_lenient": (
+            m.lenient_match(strip_markers(answer_body(answer.withheld)), q.answers)
+            if answerable and answer.abstained and getattr(answer, "withheld", None)
+            else None
+        ),
         # the gold answer was in the passages the model was given (what "lenient in context" reads)
         "gold_given": (
             m.answer_in_context([p.text for p in answer.passages], q.answers, max(1, len(answer.passages)))
@@ -170,14 +177,20 @@ def by_type(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
 
 def by_stage(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
     """Per refusing stage (relevance bar, gate, model, each check): how many refusals it made, how
-    many were right (the question has no answer in the store) and wrong (it had one)."""
+    many were right and how many wrong. Right: the question has no answer in the store, or the
+    check withheld a draft that was wrong (``withheld_wrong`` counts those). Wrong: the question
+    had an answer and the stage refused before the model wrote one, or withheld a right one."""
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r.answer is None or not r.answer.abstained:
             continue
-        stage = out.setdefault(r.answer.refused_by or "unknown", {"refusals": 0, "right": 0, "wrong": 0})
+        stage = out.setdefault(
+            r.answer.refused_by or "unknown", {"refusals": 0, "right": 0, "wrong": 0, "withheld_wrong": 0}
+        )
         stage["refusals"] += 1
-        stage["right" if r.gold.unanswerable else "wrong"] += 1
+        withheld_wrong = not r.gold.unanswerable and (getattr(r, "scores", None) or {}).get("withheld_lenient") == 0.0
+        stage["withheld_wrong"] += withheld_wrong
+        stage["right" if r.gold.unanswerable or withheld_wrong else "wrong"] += 1
     for stage in out.values():
         stage["precision"] = round(stage["right"] / stage["refusals"], 4)
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["refusals"]))

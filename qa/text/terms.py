@@ -57,6 +57,19 @@ def without_dates(text: str) -> str:
     )
 
 
+_FULL_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}),?\s+(\d{{4}})\b"
+    rf"|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(\d{{4}})\b|\b(\d{{4}})-\d{{2}}-\d{{2}}\b",
+    re.IGNORECASE,
+)
+
+
+def full_date_years(text: str) -> set[str]:
+    """The years of the full calendar dates in ``text`` ("as of 1 June 2016" -> "2016"): a
+    date's year is its time frame, which a report published before it can answer for."""
+    return {y for m in _FULL_DATE.finditer(text) for y in m.groups() if y}
+
+
 def names_in(text: str) -> set[str]:
     """Capitalised names and acronyms, without leading question words ("When", "Did")."""
     found = set()
@@ -82,11 +95,59 @@ def prefix_key(word: str) -> str:
     return word[: max(4, len(word) - 3)] if len(word) > 5 else word
 
 
+# Small words inside a name that its initials skip ("Directorate *of* Security" is NDS).
+_CONNECTORS = r"(?:of|the|and|for|on|in|de|du|al)"
+_ACRONYM = re.compile(r"[A-Z](?:\.?[A-Z]){1,5}\.?(?:s|'s|’s)?")
+
+
+def acronym_letters(word: str) -> str | None:
+    """The letters of an acronym as written ("US", "U.S.", "MPs", "NDS's"), else None."""
+    if not _ACRONYM.fullmatch(word):
+        return None
+    letters = re.sub(r"(?:'s|’s|s)$", "", word).replace(".", "")
+    return letters if 2 <= len(letters) <= 6 else None
+
+
+def initials(name: str) -> str:
+    """The initials of a name's capitalised words ("Humanitarian Information Unit" -> "HIU")."""
+    return "".join(w[0] for w in re.split(r"[\s\-]+", name) if w[:1].isupper())
+
+
+def _acronym_found(name: str, haystack: str) -> bool:
+    """An acronym and the name it stands for are one name, either way round: "US" is found in
+    "U.S." and in "United States", "MPs" in "Members of Parliament", "United States" in "US"."""
+    letters = acronym_letters(name)
+    if letters:
+        dotted = r"\.?\s?".join(letters)
+        if re.search(rf"(?<![\w.]){dotted}\.?(?:s|'s|’s)?(?!\w)", haystack):
+            return True
+        if len(letters) >= 3 and re.search(rf"(?<!\w){letters}(?:s|'s|’s)?(?!\w)", haystack, re.IGNORECASE):
+            return True  # "Nato" for NATO; two letters must keep their case ("US" is not "us")
+        spelled = rf"\s+(?:{_CONNECTORS}\s+)*".join(rf"{c}[\w'’]+" for c in letters)
+        return re.search(rf"(?<!\w){spelled}(?!\w)", haystack) is not None
+    words = re.split(r"[\s\-]+", name)
+    short = initials(name)
+    if len(words) >= 2 and len(short) >= 2 and all(w[:1].isupper() or re.fullmatch(_CONNECTORS, w) for w in words):
+        dotted = r"\.?".join(short)
+        return re.search(rf"(?<![\w.]){dotted}\.?(?:s|'s|’s)?(?!\w)", haystack) is not None
+    return False
+
+
 def name_found(name: str, haystack: str, aliases=None) -> bool:
-    """A name, or another name of the same actor, occurs in the text (inflection allowed)."""
+    """A name, or another name of the same actor, occurs in the text (inflection allowed; an
+    acronym stands for the name it abbreviates and back)."""
     if aliases is not None and (groups := aliases.groups_in(name)):
         if set(groups) & set(aliases.groups_in(haystack)):
             return True
+    if acronym_letters(name):  # "US" is not "usual", "UN" not "United": an acronym matches as one
+        return _acronym_found(name, haystack)
     lower = haystack.lower()
-    parts = [prefix_key(p) for p in re.split(r"[\s\-]+", name) if p]
-    return all(re.search(rf"(?<!\w){re.escape(p)}", lower) for p in parts)
+
+    def part_found(part: str) -> bool:
+        if acronym_letters(part):  # "Iraqi MPs": the acronym word as an acronym
+            return _acronym_found(part, haystack)
+        return all(re.search(rf"(?<!\w){re.escape(prefix_key(w))}", lower) for w in part.split("-") if w)
+
+    if all(part_found(p) for p in re.split(r"\s+", name) if p):
+        return True
+    return _acronym_found(name, haystack)
