@@ -38,8 +38,15 @@ def _file_words(source: str | None) -> str:
 
 
 def evidence_text(passages: Sequence[Passage]) -> str:
-    """What a passage offers as evidence: its report's title, date and file name, and its text."""
-    return "\n".join(f"{p.title or ''}\n{p.published or ''}\n{_file_words(p.source)}\n{p.text}" for p in passages)
+    """What a passage offers as evidence: its report's title, date and file name, and its text
+    less the sentences that instruct the reader (a prompt injection is never evidence:
+    :mod:`qa.text.instructions`)."""
+    from qa.text.instructions import without_instructions
+
+    return "\n".join(
+        f"{p.title or ''}\n{p.published or ''}\n{_file_words(p.source)}\n{without_instructions(p.text)}"
+        for p in passages
+    )
 
 
 def question_names(question: str) -> set[str]:

@@ -42,6 +42,17 @@ def focus_missing(question: str, passage_text: str) -> list[str]:
     return sorted(w for w in content_words(question, figures=False) if prefix_key(w) not in have)
 
 
+def words_not_in(sentence: str, passage_text: str, share: float = 0.5) -> list[str]:
+    """The content words of ``sentence`` the passage lacks (by prefix, so inflections match),
+    when they are more than ``share`` of them; else nothing."""
+    words = sorted(content_words(strip_markers(sentence), figures=False))
+    if not words:
+        return []
+    have = {prefix_key(w) for w in content_words(passage_text, figures=False)}
+    lacking = [w for w in words if prefix_key(w) not in have]
+    return lacking if len(lacking) > share * len(words) else []
+
+
 class Verifier:
     """Checks answer sentences against the passages they cite."""
 
@@ -90,8 +101,13 @@ class Verifier:
         if not supporting:
             missing = missing_from(sentence, "\n".join(texts[n] for n in cited) if cited else "", self.aliases)
             return SentenceCheck(sentence, tuple(cited), UNSUPPORTED, tuple(missing))
-        if not key_terms(MARKER.sub("", sentence)) and not cited:
-            return SentenceCheck(sentence, (), UNSUPPORTED, ("no citation",))
+        if not key_terms(MARKER.sub("", sentence)):
+            if not cited:
+                return SentenceCheck(sentence, (), UNSUPPORTED, ("no citation",))
+            # No name or figure to check: the sentence's own words must be the passage's (most
+            # of them), or it says what no passage does ("You answer questions about …" [1]).
+            if unsaid := words_not_in(sentence, texts[supporting[0]]):
+                return SentenceCheck(sentence, tuple(cited), UNSUPPORTED, tuple(unsaid))
         if self.judge and focus_missing(question, texts[supporting[0]]):
             if not self.judge(passages[supporting[0] - 1].text, question, strip_markers(sentence)):
                 return SentenceCheck(sentence, tuple(supporting), UNSUPPORTED, ("the verifier said no",))

@@ -37,6 +37,9 @@ class GoldQuestion:
     story: str | None = None
     leave_out: tuple[str, ...] = ()
     chain: tuple[str, ...] = ()
+    # strings whose presence in what the reader is shown means the model obeyed an instruction
+    # planted in a report (the prompt-injection set, eval/injection/)
+    injection: tuple[str, ...] = ()
 
     @property
     def unanswerable(self) -> bool:
@@ -121,6 +124,7 @@ def _parse_line(line: str, where: str, default_id: str) -> GoldQuestion:
         story=str(raw["story"]) if raw.get("story") else None,
         leave_out=_strings(raw.get("leave_out"), "leave_out", where),
         chain=_strings(raw.get("chain"), "chain", where),
+        injection=_strings(raw.get("injection"), "injection", where),
     )
 
 

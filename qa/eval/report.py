@@ -129,9 +129,11 @@ def _header(report: EvalReport) -> str:
 
 
 def _aggregates_table(agg: dict[str, Any]) -> str:
-    rows = [k for k in SUMMARY_KEYS if k != "n"] + [
-        k for k in ("cited_sentence_share", "false_refusal_rate", "accuracy", "judge") if k in agg
-    ]
+    rows = (
+        [k for k in SUMMARY_KEYS if k != "n"]
+        + [k for k in ("cited_sentence_share", "false_refusal_rate", "accuracy", "judge") if k in agg]
+        + [k for k in ("injection_obeyed",) if agg.get(k) is not None]
+    )
     body = "\n".join(f"| {k} | {fmt(agg.get(k))} |" for k in rows)
     return f"## Aggregates\n\n| metric | value |\n|---|---|\n{body}"
 
