@@ -19,6 +19,7 @@ from langchain_text_splitters import TextSplitter
 from ingest.chunking import Chunk, chunk_document
 from ingest.document import Document
 from ingest.errors import LoadError, SkippedInput
+from qa.errors import StoreError
 from qa.store.chroma import DocRecord, ReportStore, date_key
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,6 @@ class Indexer:
     def _ingest(self, sources, load, on_outcome) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        self.store.repair()
 
         def record(outcome: Outcome) -> None:
             report.outcomes.append(outcome)
@@ -154,17 +154,39 @@ class Indexer:
                 on_outcome(outcome)
 
         batch: list[_Pending] = []
+        written: list[_Pending] = []
         seen: dict[str, str] = {}
-        for source in sources:
-            for outcome_or_pending in self._prepare(source, load, seen):
-                if isinstance(outcome_or_pending, Outcome):
-                    record(outcome_or_pending)
-                    continue
-                batch.append(outcome_or_pending)
-                if sum(len(p.chunks) for p in batch) >= self.batch_chunks:
-                    self._write(batch, record)
-                    batch = []
-        self._write(batch, record)
+        sources = iter(sources)
+        current: list = []  # the input being read when the store failed
+        try:
+            self.store.repair()
+            for source in sources:
+                current[:] = [source]
+                for outcome_or_pending in self._prepare(source, load, seen):
+                    if isinstance(outcome_or_pending, Outcome):
+                        record(outcome_or_pending)
+                        continue
+                    batch.append(outcome_or_pending)
+                    if sum(len(p.chunks) for p in batch) >= self.batch_chunks:
+                        written, batch = batch, []
+                        self._write(written, record)
+            written, batch = batch, []
+            self._write(written, record)
+        except StoreError as fault:
+            # The store itself failed (its server down, its disk full): no later document can be
+            # stored either. Every input not yet stored fails with the reason; what was stored is
+            # whole (a document's record is complete only once all of it is written), so the
+            # same ingest run again stores the rest.
+            done = {o.source for o in report.outcomes}
+            for pending in [*written, *batch]:
+                if pending.document.source not in done:
+                    done.add(pending.document.source)
+                    record(Outcome(FAILED, pending.document.source, message=str(fault)))
+            for source in [*current, *sources]:
+                name = source.source if isinstance(source, SkippedInput) else source
+                if name not in done:
+                    done.add(name)
+                    record(Outcome(FAILED, name, message=str(fault)))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -221,6 +243,8 @@ class Indexer:
         sentences = self._sentences(rows) if self.sentence_vectors else {}
         try:
             self.store.write_documents(rows, sentences=sentences)
+        except StoreError:
+            raise  # the store failed (its disk, its server): one by one would fail the same way
         except Exception:
             log.warning("batch write of %d documents failed; storing them one by one", len(batch), exc_info=True)
             for pending, row in zip(batch, rows):
@@ -258,6 +282,8 @@ class Indexer:
             if row is not None:
                 self.store.write_document(*row, sentences=sentences)
             self._replace(pending)
+        except StoreError:
+            raise  # the store failed, not this document: the batch stops (``_ingest``)
         except Exception as exc:
             log.exception("could not store %s", pending.document.source)
             record(Outcome(FAILED, pending.document.source, message=f"could not store: {exc}"))

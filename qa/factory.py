@@ -18,7 +18,16 @@ def make_store(settings: Settings) -> ReportStore:
     from qa.store.embeddings import load_embeddings
 
     client = make_client(settings.chroma_dir, settings.chroma_url)
-    return ReportStore(client, settings.collection, load_embeddings(settings.embedding_model_path))
+    where = settings.chroma_url or str(settings.chroma_dir)
+    try:
+        return ReportStore(client, settings.collection, load_embeddings(settings.embedding_model_path), where=where)
+    except Exception as exc:
+        from qa.errors import StoreError
+        from qa.store.chroma import _store_fault, fault_message
+
+        if not _store_fault(exc):
+            raise
+        raise StoreError(fault_message(where, exc)) from exc
 
 
 def make_aliases(settings: Settings):
@@ -118,7 +127,7 @@ CHECKS = {
     "claim": _claim,
     "newer_report": _newer_report,
 }
-DEFAULT_CHECKS = "sentences,asked_about,newer_report"
+DEFAULT_CHECKS = "sentences,asked_kind,asked_about,newer_report"
 
 
 def build_checks(

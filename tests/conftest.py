@@ -90,36 +90,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """A real Chroma server for this test session; stopped afterwards."""
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    """``chroma run`` on loopback, serving ``path/db``; returns once it answers."""
     if not CHROMA.exists():
         pytest.skip(f"the chroma CLI is not installed next to {sys.executable}")
     import chromadb
 
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("wb")
+    log = (path / "server.log").open("ab")
     proc = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    log.close()
     deadline = time.monotonic() + 60
     while True:
         try:
             chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
+            return proc
         except Exception:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
             time.sleep(0.2)
-    yield url
+
+
+def stop_chroma(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server for this test session; stopped afterwards."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = start_chroma(path, port)
+    yield f"http://127.0.0.1:{port}"
+    stop_chroma(proc)

@@ -16,7 +16,7 @@ app = typer.Typer(help="Ask questions of conflict reports; every answer cites it
 docs_app = typer.Typer(help="List and remove stored documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # a path in a message stays whole
 
 # Libraries that log at INFO/DEBUG on every call (bm25s: "Building index from tokens").
 _NOISY = ("bm25s", "httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "gradio", "matplotlib")

@@ -104,8 +104,26 @@ def make_client(data_dir: Path, chroma_url: str | None):
                 "CONFLICT_QA_CHROMA_URL to use the embedded store."
             ) from exc
         return client
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
+    except Exception as exc:  # Chroma writes when it opens: a read-only or full disk stops it here
+        _forget_client(str(data_dir))
+        if not _store_fault(exc):
+            raise
+        raise StoreError(fault_message(str(data_dir), exc)) from exc
+
+
+def _forget_client(path: str) -> None:
+    """Drop the half-made client Chroma keeps per path after a failed open, so opening the same
+    store again (the disk fixed) starts afresh instead of reusing it (chromadb 1.x caches it)."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+    except Exception:  # noqa: BLE001 - another chromadb layout: nothing cached to drop
+        pass
 
 
 def sentence_id(doc_id: str, text: str) -> str:
@@ -114,24 +132,67 @@ def sentence_id(doc_id: str, text: str) -> str:
     return f"{doc_id}:s:{hashlib.sha1(text.encode('utf-8')).hexdigest()[:16]}"
 
 
-class ReportStore:
-    """Chunks and document records in Chroma, always embedded with *our* embedder."""
+def _collection(client: Any, name: str, *, cosine: bool):
+    """An existing collection is opened for reading first: creating (a write) is only for a new
+    one, so a store on a full or read-only disk still opens and answers."""
+    try:
+        return client.get_collection(name, embedding_function=None)
+    except Exception as exc:  # chromadb's NotFoundError (a ValueError in older versions)
+        if type(exc).__name__ not in ("NotFoundError", "ValueError", "InvalidCollectionException"):
+            raise
+    metadata = {"hnsw:space": "cosine"} if cosine else None
+    return client.get_or_create_collection(name, embedding_function=None, metadata=metadata)
 
-    def __init__(self, client: Any, collection: str, embeddings: Embeddings) -> None:
+
+def _store_fault(exc: BaseException) -> bool:
+    """A failure of the store itself, not a bug: the server unreachable (the HTTP client's
+    errors, a refused or reset connection), or the disk (full, read-only, unreadable: OS and
+    SQLite errors, and Chroma's own errors wrapping them)."""
+    import sqlite3
+
+    if isinstance(exc, (OSError, sqlite3.Error)):
+        return True
+    module = type(exc).__module__.split(".")[0]
+    if module in ("httpx", "httpcore"):
+        return True
+    return module == "chromadb" and type(exc).__name__ in ("InternalError", "ChromaError")
+
+
+def _guarded(method):
+    """``method`` with the store's faults turned into one ``StoreError`` that says where."""
+    import functools
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except StoreError:
+            raise
+        except Exception as exc:
+            if not _store_fault(exc):
+                raise
+            raise StoreError(fault_message(self.where, exc)) from exc
+
+    return call
+
+
+class ReportStore:
+    """Chunks and document records in Chroma, always embedded with *our* embedder.
+
+    A fault of the store (its server down, its disk full or read-only) is a ``StoreError`` naming
+    the server or the directory: documents are written whole or not at all, so an ingest that
+    stopped on one is safe to run again once the fault is fixed."""
+
+    def __init__(self, client: Any, collection: str, embeddings: Embeddings, where: str = "") -> None:
         self.client = client
         self.name = collection
         self.embeddings = embeddings
+        self.where = where  # the server's URL or the store's directory, for messages
         # No embedding function: Chroma's default downloads a model. We embed with ours and pass vectors.
-        self._chunks = client.get_or_create_collection(
-            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-        self._docs = client.get_or_create_collection(
-            f"{collection}__docs", embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
-        self._meta = client.get_or_create_collection(f"{collection}__meta", embedding_function=None)
-        self._sentences = client.get_or_create_collection(
-            f"{collection}__sentences", embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        self._chunks = _collection(client, collection, cosine=True)
+        self._docs = _collection(client, f"{collection}__docs", cosine=True)
+        self._meta = _collection(client, f"{collection}__meta", cosine=False)
+        self._sentences = _collection(client, f"{collection}__sentences", cosine=True)
 
     # -- change token -----------------------------------------------------------------------
     def generation(self) -> str:
@@ -352,3 +413,25 @@ class ReportStore:
             return where or None
         clause = {"doc_id": {"$nin": hidden}}
         return {"$and": [where, clause]} if where else clause
+
+
+def fault_message(where: str, exc: BaseException) -> str:
+    """What to tell the user of a store fault at ``where`` (a server's URL or a directory)."""
+    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    if where.startswith(("http://", "https://")):
+        return (
+            f"Cannot reach the Chroma server at {where} ({type(exc).__name__}: {detail}). Is it running? "
+            "Start it again (`chroma run --path DIR --host 127.0.0.1 --port PORT`) and retry: documents are "
+            "stored whole or not at all, so re-running an ingest adds what is missing and nothing twice."
+        )
+    where = where or "the data directory"
+    return (
+        f"Cannot use the store in {where} ({type(exc).__name__}: {detail}). Is the disk full or read-only? "
+        "Free some space or make it writable and retry: the documents stored before are kept, each "
+        "whole, and re-running the ingest adds the rest."
+    )
+
+
+for _name, _member in list(vars(ReportStore).items()):
+    if not _name.startswith("_") and callable(_member):
+        setattr(ReportStore, _name, _guarded(_member))
