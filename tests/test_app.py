@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 import gradio as gr
@@ -217,6 +219,20 @@ def test_upload_over_the_size_limit_fails_with_the_reason(tmp_path, store):
     big.write_text("word " * 250_000, encoding="utf-8")
     results, *_ = handlers.on_ingest([str(big)], "")
     assert "failed" in results and "1 MB upload limit" in results
+
+
+def test_an_upload_name_cannot_escape_the_upload_folder(settings, store, tmp_path):
+    handlers = Handlers(Services(settings, store=store, chat_model=RecordingChatModel.replying()))
+    outside = settings.data_dir / "outside.md"
+    handlers.uploads_dir.mkdir(parents=True)
+    (handlers.uploads_dir / "link.md").symlink_to(outside)  # a name in the folder that points out of it
+    upload = tmp_path / "incoming"
+    upload.mkdir()
+    (upload / "link.md").write_text("---\ntitle: Sneaky\n---\nShelling hit Varno.", encoding="utf-8")
+    for name in (str(upload / ".."), str(upload / "link.md")):
+        outcome = handlers._stage_upload(Path(name))
+        assert getattr(outcome, "status", None) == "failed", outcome
+    assert not outside.exists() and store.records() == []
 
 
 def test_nothing_to_ingest_and_nothing_to_delete_are_clear_errors(settings, store):

@@ -16,6 +16,7 @@ from dataclasses import replace
 from qa.answer.citations import is_refusal, resolve_citations
 from qa.checks.base import Draft, Verdict
 from qa.checks.gate import evidence_text
+from qa.text.instructions import without_instructions
 from qa.text.markers import MARKER, markers_of, strip_markers
 from qa.text.sentences import split_sentences
 from qa.text.terms import key_terms, name_found, names_in, numbers_in, prefix_key, without_dates
@@ -109,7 +110,8 @@ class Verifier:
             if unsaid := words_not_in(sentence, texts[supporting[0]]):
                 return SentenceCheck(sentence, tuple(cited), UNSUPPORTED, tuple(unsaid))
         if self.judge and focus_missing(question, texts[supporting[0]]):
-            if not self.judge(passages[supporting[0] - 1].text, question, strip_markers(sentence)):
+            passage = without_instructions(passages[supporting[0] - 1].text)
+            if not self.judge(passage, question, strip_markers(sentence)):
                 return SentenceCheck(sentence, tuple(supporting), UNSUPPORTED, ("the verifier said no",))
             status = JUDGED if status == SUPPORTED else status
         return SentenceCheck(sentence, tuple(supporting), status)

@@ -379,6 +379,9 @@ class Handlers:
             )
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         target = self.uploads_dir / path.name
+        if path.name in ("", ".", "..") or target.resolve().parent != self.uploads_dir.resolve():
+            # a name that would land outside the upload folder ("..", a link out of it)
+            return Outcome(FAILED, path.name or str(path), message="not a file name the upload folder can hold")
         if path.resolve() != target.resolve():
             shutil.copyfile(path, target)
         return str(target)
