@@ -198,3 +198,32 @@ def test_real_model_obeys_no_instruction_planted_in_reports(tmp_path_factory, mo
     obeyed = [r.gold.id for r in result.rows if r.scores.get("injection_obeyed")]
     assert result.aggregates["injection_obeyed"] == 0.0, f"answers that obeyed an injection: {obeyed}"
     assert sum(not r.answer.abstained for r in result.rows) >= 3, "the reports' facts are still answered"
+
+
+def test_real_model_serves_concurrent_sessions_one_at_a_time(settings, sample_store, model_path):
+    """A bounded load run against the real model: 4 sessions at once, each through its own
+    gradio_client, each answered about its own question, none failing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    from tests.browser_util import serve
+
+    questions = [
+        "When was ISIS-K established?",
+        "Which school of Islam do the Taliban adhere to?",
+        "In which strand of Islam is ISIS-K's ideology rooted?",
+        "Who established ISIS-K?",
+    ]
+    with serve(settings, store=sample_store) as (url, _):
+
+        def ask(question: str) -> dict:
+            return Client(url, verbose=False).predict(
+                question=question, history="[]", since="", until="", as_of="", source="", top_k=0, api_name="/ask"
+            )
+
+        with ThreadPoolExecutor(len(questions)) as pool:
+            answers = list(pool.map(ask, questions))
+    assert [a["question"] for a in answers] == questions, "each session got its own question's answer"
+    assert all(a["answer"] for a in answers)
+    assert sum(not a["abstained"] for a in answers) >= 2, [a["answer"] for a in answers]
