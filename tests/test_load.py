@@ -86,3 +86,39 @@ def test_twenty_sessions_each_get_their_own_answers_one_model_call_at_a_time(set
     assert not wrong, f"answers that are not their own question's: {wrong[:3]}"
     assert model.peak == 1, f"{model.peak} model calls overlapped: requests must queue for the one model"
     assert max(ranks, default=0) >= 1, "waiting requests are told their place in the queue"
+
+
+def test_answers_keep_coming_during_a_500_document_ingest_and_then_see_it(settings, sample_store, tmp_path):
+    from gradio_client import Client
+
+    from ingest.service import run_ingest
+
+    settings = settings.model_copy(update={"verify": False, "gate": False})
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for i in range(500):
+        (folder / f"bulletin-{i:03}.md").write_text(
+            f"---\ntitle: Bulletin {i}\npublished: 2024-06-01\n---\n\n"
+            f"Aid convoy {i} reached the district of Korvash-{i} with {i + 3} trucks of flour.\n",
+            encoding="utf-8",
+        )
+    with serve(settings, store=sample_store, chat_model=EchoChat()) as (url, _):
+        client = Client(url, verbose=False)
+        done = threading.Event()
+        report: dict = {}
+
+        def ingest() -> None:
+            try:
+                report["result"] = run_ingest(settings, sample_store, [str(folder)])
+            finally:
+                done.set()
+
+        threading.Thread(target=ingest, daemon=True).start()
+        during = []
+        while not done.is_set() and len(during) < 200:
+            during.append(client.predict(question=f"What did ISIS-K do near post S{len(during)}Q0?", api_name="/ask"))
+        assert done.wait(600), "the ingest ended"
+        assert len(report["result"].ids("added")) == 500 and not report["result"].failed
+        assert len(during) >= 3 and all(a["answer"] for a in during), "answers kept coming during the ingest"
+        after = client.predict(question="How many trucks reached Korvash-417?", api_name="/ask")
+    assert any("Korvash-417" in p["text"] for p in after["passages"]), "a question after the ingest sees it"
