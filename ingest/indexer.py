@@ -107,6 +107,7 @@ class _Pending:
     doc_id: str
     chunks: list[Chunk]
     replaces: list[str]
+    origin: str = ""  # the input it came from (a file of many documents, a feed)
 
 
 class Indexer:
@@ -177,11 +178,16 @@ class Indexer:
             # stored either. Every input not yet stored fails with the reason; what was stored is
             # whole (a document's record is complete only once all of it is written), so the
             # same ingest run again stores the rest.
+            # Failed by the input they came from, so a watched folder tries that file again.
             done = {o.source for o in report.outcomes}
+            stored = {o.source for o in report.outcomes if o.status in (ADDED, UPDATED)}
             for pending in [*written, *batch]:
-                if pending.document.source not in done:
-                    done.add(pending.document.source)
-                    record(Outcome(FAILED, pending.document.source, message=str(fault)))
+                if pending.document.source in stored:
+                    continue
+                origin = pending.origin or pending.document.source
+                if origin not in done:
+                    done.add(origin)
+                    record(Outcome(FAILED, origin, message=str(fault)))
             for source in [*current, *sources]:
                 name = source.source if isinstance(source, SkippedInput) else source
                 if name not in done:
@@ -207,7 +213,10 @@ class Indexer:
             yield Outcome(FAILED, source, message=f"unexpected error: {type(exc).__name__}: {exc}")
             return
         for document in documents:
-            yield self._plan(document, seen)
+            planned = self._plan(document, seen)
+            if isinstance(planned, _Pending):
+                planned.origin = source
+            yield planned
 
     def _plan(self, document: Document, seen: dict[str, str]) -> Outcome | _Pending:
         doc_id = content_id(document.text)

@@ -34,7 +34,8 @@ def _file_words(source: str | None) -> str:
     if not source:
         return ""
     name = re.split(r"[/\\]", source.split("?")[0].rstrip("/"))[-1]
-    return re.sub(r"[_\-.]+", " ", re.sub(r"\.\w{1,5}$", "", name))
+    words = re.sub(r"[_\-.]+", " ", re.sub(r"\.\w{1,5}$", "", name)).split()
+    return " ".join(w for w in words if not any(c.isdigit() for c in w))  # names, never figures
 
 
 def evidence_text(passages: Sequence[Passage]) -> str:

@@ -108,9 +108,9 @@ def make_client(data_dir: Path, chroma_url: str | None):
         data_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
     except Exception as exc:  # Chroma writes when it opens: a read-only or full disk stops it here
-        _forget_client(str(data_dir))
         if not _store_fault(exc):
             raise
+        _forget_client(str(data_dir))
         raise StoreError(fault_message(str(data_dir), exc)) from exc
 
 
@@ -155,12 +155,34 @@ def _store_fault(exc: BaseException) -> bool:
     module = type(exc).__module__.split(".")[0]
     if module in ("httpx", "httpcore"):
         return True
-    return module == "chromadb" and type(exc).__name__ in ("InternalError", "ChromaError")
+    if module != "chromadb" or type(exc).__name__ not in ("InternalError", "ChromaError"):
+        return False
+    # Chroma's catch-all error: a fault only when it says so (not "too many SQL variables")
+    said = str(exc).lower()
+    return any(
+        w in said for w in ("disk", "full", "readonly", "read-only", "permission", "i/o", "compaction", "connect")
+    )
 
 
 def _guarded(method):
     """``method`` with the store's faults turned into one ``StoreError`` that says where."""
     import functools
+    import inspect
+
+    if inspect.isgeneratorfunction(method):  # a fault while iterating, not only when starting
+
+        @functools.wraps(method)
+        def walk(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except StoreError:
+                raise
+            except Exception as exc:
+                if not _store_fault(exc):
+                    raise
+                raise StoreError(fault_message(self.where, exc)) from exc
+
+        return walk
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):

@@ -77,13 +77,31 @@ def is_instruction(sentence: str) -> bool:
     if sentence.rstrip(" \"'”’)").endswith("?"):
         return False  # a question asks; it does not instruct ("How will you work with Congress?")
     clauses = [c for c in re.split(r"[:;]", sentence) if c.strip()]
-    return any(_clause_is_instruction(c) for c in clauses)
+    if not any(_clause_is_instruction(c) for c in clauses):
+        return False
+    # "See Annex 2: 1,240 households were displaced" reports after all: a clause that states
+    # something (its main verb has a subject other than "you") keeps the sentence
+    return not any(_clause_states(c) for c in clauses if not _clause_is_instruction(c))
+
+
+def _clause_states(clause: str) -> bool:
+    doc = parse(clause.strip())
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX"):
+        return False
+    return any(c.dep_ in _SUBJECTS and c.lower_ != "you" for c in root.children)
 
 
 def without_instructions(text: str) -> str:
     """``text`` less its instruction sentences (see :func:`is_instruction`)."""
-    from qa.text.sentences import split_sentences
+    from qa.text.sentences import sentence_spans
 
-    sentences = split_sentences(text)
-    kept = [s for s in sentences if not is_instruction(s)]
-    return text if len(kept) == len(sentences) else " ".join(kept)
+    out, last = [], 0
+    for start, end in sentence_spans(text):
+        if is_instruction(text[start:end]):
+            out.append(text[last:start])
+            last = end
+    if not out:
+        return text
+    out.append(text[last:])
+    return re.sub(r"[ \t]{2,}", " ", "".join(out)).strip()  # lines and paragraphs stay as they were

@@ -121,15 +121,19 @@ def _acronym_found(name: str, haystack: str) -> bool:
         dotted = r"\.?\s?".join(letters)
         if re.search(rf"(?<![\w.]){dotted}\.?(?:s|'s|’s)?(?!\w)", haystack):
             return True
-        if len(letters) >= 3 and re.search(rf"(?<!\w){letters}(?:s|'s|’s)?(?!\w)", haystack, re.IGNORECASE):
-            return True  # "Nato" for NATO; two letters must keep their case ("US" is not "us")
-        spelled = rf"\s+(?:{_CONNECTORS}\s+)*".join(rf"{c}[\w'’]+" for c in letters)
+        titled = letters[0] + letters[1:].lower()
+        if len(letters) >= 3 and re.search(rf"(?<!\w){titled}(?:s|'s|’s)?(?!\w)", haystack):
+            return True  # "Nato" for NATO (not "a car bomb" for CAR; "US" is not "us")
+        spelled = rf"\s+(?:{_CONNECTORS}\s+)*".join(rf"{c}[a-z][\w'’]*" for c in letters)
         return re.search(rf"(?<!\w){spelled}(?!\w)", haystack) is not None
     words = re.split(r"[\s\-]+", name)
     short = initials(name)
     if len(words) >= 2 and len(short) >= 2 and all(w[:1].isupper() or re.fullmatch(_CONNECTORS, w) for w in words):
         dotted = r"\.?".join(short)
-        return re.search(rf"(?<![\w.]){dotted}\.?(?:s|'s|’s)?(?!\w)", haystack) is not None
+        for m in re.finditer(rf"(?<![\w.]){dotted}\.?(?:s|'s|’s)?(?!\w)", haystack):
+            around = haystack[max(0, m.start() - 30) : m.end() + 30].split()
+            if sum(w.isupper() and len(w) > 1 for w in around) <= 2:
+                return True  # not a word of a line in capitals ("SITUATION IS CRITICAL")
     return False
 
 
