@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:11434/v1")
     openai_model: str | None = Field(None, description="model name on the server")
     openai_api_key: SecretStr | None = Field(None, description="API key, if the server needs one")
+    openai_timeout: float = Field(
+        120.0, gt=0, description="seconds to wait for the model server before saying it did not answer"
+    )
 
     # Trust: refuse what the reports don't say, check every cited sentence
     gate: bool = Field(True, description="refuse before generation when the passages lack the question's names/figures")

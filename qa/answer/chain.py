@@ -234,9 +234,15 @@ def _model_errors(tokens: Iterator[str], chat_model) -> Iterator[str]:
     except ConflictQAError:
         raise
     except Exception as exc:
+        where = getattr(chat_model, "openai_api_base", None)
+        if where and not _unreachable(exc):  # it answered, but not with a chat reply
+            detail = " ".join(str(exc).split())[:200].rstrip(".") or type(exc).__name__
+            raise ModelError(
+                f"The model server at {where} sent something that is not a chat answer "
+                f"({type(exc).__name__}: {detail}). Is CONFLICT_QA_OPENAI_BASE_URL an OpenAI-compatible /v1 address?"
+            ) from exc
         if not _unreachable(exc):
             raise  # a bug, not a fault of the model's server: the app says so and logs the traceback
-        where = getattr(chat_model, "openai_api_base", None)
         target = f"the model server at {where}" if where else "the local model"
         detail = " ".join(str(exc).split())[:200].rstrip(".") or type(exc).__name__
         hint = " Is it running? Check CONFLICT_QA_OPENAI_BASE_URL." if where else ""

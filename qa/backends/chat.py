@@ -65,6 +65,6 @@ def _openai_model(settings: Settings) -> BaseChatModel:
         api_key=key,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
-        timeout=120,
+        timeout=settings.openai_timeout,
         max_retries=1,
     )
