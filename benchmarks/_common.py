@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,32 @@ def write_result(name: str, data: dict[str, Any], machine_info: dict[str, Any]) 
 def offline() -> None:
     """Keep every library off the network (``import qa`` sets the variables)."""
     import qa  # noqa: F401
+
+
+@contextmanager
+def running_app(env: dict[str, str], data_dir: Path, timeout: float = 300):
+    """`conflict-qa chat` on a free loopback port over ``data_dir``; yields its URL once it has
+    announced itself there (``app.json``), and stops it afterwards."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = subprocess.Popen(
+        [sys.executable, "-m", "qa", "chat", "--port", str(port)],
+        env={**env, "CONFLICT_QA_DATA_DIR": str(data_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + timeout
+        while not (data_dir / "app.json").exists():
+            if app.poll() is not None or time.time() > deadline:
+                raise RuntimeError("the app did not start")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        app.terminate()
+        app.wait(timeout=60)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import machine, offline, write_result  # noqa: E402
+from benchmarks._common import machine, offline, running_app, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -36,12 +35,6 @@ QUESTIONS = [
     "Who leads the Taliban's interior ministry?",
     "What did the ceasefire talks in Nouadar agree?",
 ]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cli(*args: str, env: dict) -> tuple[float, subprocess.CompletedProcess]:
@@ -81,19 +74,7 @@ def main() -> None:
         if args.store is None:
             _, proc = _cli("ingest", str(ROOT / "eval" / "corpus"), "--json", env=env)
             assert proc.returncode == 0, proc.stderr
-        port = _port()
-        app = subprocess.Popen(
-            [sys.executable, "-m", "qa", "chat", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            announced = data / "app.json"
-            deadline = time.time() + 300
-            while not announced.exists() and time.time() < deadline:
-                time.sleep(0.5)
-            assert announced.exists(), "the app did not start"
+        with running_app(env, data):
             warmup, proc = _cli("ask", QUESTIONS[-1], "--json", env=env)  # the app loads its model
             assert "running app" in proc.stderr, proc.stderr
             app_s, local_s, app_first, local_first = [], [], [], []
@@ -106,9 +87,6 @@ def main() -> None:
                     (app_s if name == "app" else local_s).append(seconds)
                     (app_first if name == "app" else local_first).append(first)
                     print(f"{name:5} first word {first:6.1f} s  done {seconds:6.1f} s  {q}", flush=True)
-        finally:
-            app.terminate()
-            app.wait(timeout=60)
     result = {
         "questions": args.questions,
         "app_first_question_s": round(warmup, 1),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,15 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import machine, offline, write_result  # noqa: E402
+from benchmarks._common import machine, offline, running_app, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -52,26 +45,8 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        port = _port()
-        app = subprocess.Popen(
-            [sys.executable, "-m", "qa", "chat", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
+        with running_app(env, Path(tmp) / "data") as url:
             from gradio_client import Client
-
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 300
-            while True:
-                try:
-                    Client(url, verbose=False)
-                    break
-                except Exception:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(1)
 
             def session(i: int) -> list[dict]:
                 client = Client(url, verbose=False)
@@ -105,9 +80,6 @@ def main() -> None:
             with ThreadPoolExecutor(args.sessions) as ex:
                 rows = [r for rs in ex.map(session, range(args.sessions)) for r in rs]
             wall = time.perf_counter() - started
-        finally:
-            app.terminate()
-            app.wait(timeout=60)
     waits = [r["seconds"] for r in rows]
     result = {
         "sessions": args.sessions,

@@ -19,15 +19,10 @@ def make_store(settings: Settings) -> ReportStore:
 
     client = make_client(settings.chroma_dir, settings.chroma_url)
     where = settings.chroma_url or str(settings.chroma_dir)
-    try:
-        return ReportStore(client, settings.collection, load_embeddings(settings.embedding_model_path), where=where)
-    except Exception as exc:
-        from qa.errors import StoreError
-        from qa.store.chroma import _store_fault, fault_message
+    from qa.store.chroma import store_faults
 
-        if not _store_fault(exc):
-            raise
-        raise StoreError(fault_message(where, exc)) from exc
+    with store_faults(where):
+        return ReportStore(client, settings.collection, load_embeddings(settings.embedding_model_path), where=where)
 
 
 def make_aliases(settings: Settings):

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.text.terms import full_date_years, key_terms, name_found, names_in, numbers_in
+from qa.text.question import read_question
+from qa.text.terms import key_terms, name_found, names_in, numbers_in
 from qa.types import Passage
 
 
@@ -77,8 +78,9 @@ def check_question(question: str, passages: Sequence[Passage], aliases=None) -> 
     terms = key_terms(question, date_days=False)
     haystack = evidence_text(passages)
     numbers = numbers_in(haystack.replace("-", " "))
+    time_frames = {d[:4] for d in read_question(question).dates}  # a full date's year is its time frame
     missing = [n for n in sorted(question_names(question)) if not name_found(n, haystack, aliases)]
-    missing += [x for x in sorted(terms.numbers - full_date_years(question)) if x not in numbers]
+    missing += [x for x in sorted(terms.numbers - time_frames) if x not in numbers]
     return GateDecision(not missing, tuple(missing))
 
 

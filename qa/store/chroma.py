@@ -15,6 +15,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -105,13 +106,12 @@ def make_client(data_dir: Path, chroma_url: str | None):
             ) from exc
         return client
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
-    except Exception as exc:  # Chroma writes when it opens: a read-only or full disk stops it here
-        if not _store_fault(exc):
-            raise
+        with store_faults(str(data_dir)):  # Chroma writes when it opens: a read-only or full disk stops it here
+            data_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(data_dir), settings=chroma_settings)
+    except StoreError:
         _forget_client(str(data_dir))
-        raise StoreError(fault_message(str(data_dir), exc)) from exc
+        raise
 
 
 def _forget_client(path: str) -> None:
@@ -164,36 +164,38 @@ def _store_fault(exc: BaseException) -> bool:
     )
 
 
+@contextmanager
+def store_faults(where: str):
+    """Within it, a fault of the store at ``where`` (see ``_store_fault``) is one ``StoreError``
+    that says where and what to do; anything else (a bug) passes unchanged."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        if not _store_fault(exc):
+            raise
+        raise StoreError(fault_message(where, exc)) from exc
+
+
 def _guarded(method):
-    """``method`` with the store's faults turned into one ``StoreError`` that says where."""
+    """``method`` (a generator too: a fault while iterating) inside ``store_faults``."""
     import functools
     import inspect
 
-    if inspect.isgeneratorfunction(method):  # a fault while iterating, not only when starting
+    if inspect.isgeneratorfunction(method):
 
         @functools.wraps(method)
         def walk(self, *args, **kwargs):
-            try:
+            with store_faults(self.where):
                 yield from method(self, *args, **kwargs)
-            except StoreError:
-                raise
-            except Exception as exc:
-                if not _store_fault(exc):
-                    raise
-                raise StoreError(fault_message(self.where, exc)) from exc
 
         return walk
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
-        try:
+        with store_faults(self.where):
             return method(self, *args, **kwargs)
-        except StoreError:
-            raise
-        except Exception as exc:
-            if not _store_fault(exc):
-                raise
-            raise StoreError(fault_message(self.where, exc)) from exc
 
     return call
 

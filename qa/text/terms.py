@@ -57,19 +57,6 @@ def without_dates(text: str) -> str:
     )
 
 
-_FULL_DATE = re.compile(
-    rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS}),?\s+(\d{{4}})\b"
-    rf"|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(\d{{4}})\b|\b(\d{{4}})-\d{{2}}-\d{{2}}\b",
-    re.IGNORECASE,
-)
-
-
-def full_date_years(text: str) -> set[str]:
-    """The years of the full calendar dates in ``text`` ("as of 1 June 2016" -> "2016"): a
-    date's year is its time frame, which a report published before it can answer for."""
-    return {y for m in _FULL_DATE.finditer(text) for y in m.groups() if y}
-
-
 def names_in(text: str) -> set[str]:
     """Capitalised names and acronyms, without leading question words ("When", "Did")."""
     found = set()
@@ -95,8 +82,9 @@ def prefix_key(word: str) -> str:
     return word[: max(4, len(word) - 3)] if len(word) > 5 else word
 
 
-# Small words inside a name that its initials skip ("Directorate *of* Security" is NDS).
-_CONNECTORS = r"(?:of|the|and|for|on|in|de|du|al)"
+# Initials are those of a name's capitalised words; lower-case words between them are skipped
+# ("Directorate *of* Security" is NDS, "Members *of* Parliament" MPs): spelling, not a word list.
+_SKIPPED = r"(?:[a-z]+\s+){0,2}"
 _ACRONYM = re.compile(r"[A-Z](?:\.?[A-Z]){1,5}\.?(?:s|'s|’s)?")
 
 
@@ -124,11 +112,11 @@ def _acronym_found(name: str, haystack: str) -> bool:
         titled = letters[0] + letters[1:].lower()
         if len(letters) >= 3 and re.search(rf"(?<!\w){titled}(?:s|'s|’s)?(?!\w)", haystack):
             return True  # "Nato" for NATO (not "a car bomb" for CAR; "US" is not "us")
-        spelled = rf"\s+(?:{_CONNECTORS}\s+)*".join(rf"{c}[a-z][\w'’]*" for c in letters)
+        spelled = rf"\s+{_SKIPPED}".join(rf"{c}[a-z][\w'’]*" for c in letters)
         return re.search(rf"(?<!\w){spelled}(?!\w)", haystack) is not None
     words = re.split(r"[\s\-]+", name)
     short = initials(name)
-    if len(words) >= 2 and len(short) >= 2 and all(w[:1].isupper() or re.fullmatch(_CONNECTORS, w) for w in words):
+    if len(words) >= 2 and len(short) >= 2 and words[0][:1].isupper() and words[-1][:1].isupper():
         dotted = r"\.?".join(short)
         for m in re.finditer(rf"(?<![\w.]){dotted}\.?(?:s|'s|’s)?(?!\w)", haystack):
             around = haystack[max(0, m.start() - 30) : m.end() + 30].split()
