@@ -6,6 +6,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CQA := $(VENV)/bin/conflict-qa
 STAMP := $(VENV)/.installed
+# llama.cpp is compiled here. Built for this CPU (-march=native) it takes Intel AMX when the CPU has
+# it, and on virtual machines with Sapphire Rapids CPUs the AMX kernels crash the first answer
+# (a general protection fault in libggml-cpu; llama.cpp #20824). So x86-64 builds a portable
+# AVX2 library instead (any x86-64 CPU since 2013); `make setup LLAMA_CMAKE_ARGS=` builds native.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+endif
+LLAMA_VERSION := $(shell sed -n 's/^ *"llama-cpp-python==\([0-9.]*\)".*/\1/p' pyproject.toml | head -1)
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
 export GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
@@ -17,6 +25,10 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install torch==2.13.0   # first: a CPU build; a bare `torch` would pull CUDA
+	@# rebuilt only when its version or build flags change (it takes minutes)
+	if [ "$$(cat $(VENV)/.llama-build 2>/dev/null)" != "$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)" ]; then \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --no-cache-dir --force-reinstall --no-deps \
+	    llama-cpp-python==$(LLAMA_VERSION) && echo "$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)" > $(VENV)/.llama-build; fi
 	$(PY) -m pip install -e '.[test]'
 	touch $(STAMP)
 
