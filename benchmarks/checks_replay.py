@@ -30,6 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._common import offline  # noqa: E402
 
 
+def _read(path: Path) -> str:
+    """A recorded report.json, or one kept gzipped (benchmarks/results/recordings/*.json.gz)."""
+    if path.suffix == ".gz":
+        import gzip
+
+        return gzip.decompress(path.read_bytes()).decode("utf-8")
+    return path.read_text(encoding="utf-8")
+
+
 def replay(
     report_path: Path,
     questions_path: Path,
@@ -55,7 +64,7 @@ def replay(
     recorded = {
         q["id"]: q
         for path in str(report_path).split(",")  # a run recorded in shards: RUN1/report.json,RUN2/report.json
-        for q in json.loads(Path(path).read_text(encoding="utf-8"))["questions"]
+        for q in json.loads(_read(Path(path)))["questions"]
     }
     gold = [q for q in load_questions(questions_path, split=split) if q.id in recorded]
     settings = Settings()
