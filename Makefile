@@ -21,7 +21,7 @@ export GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile   # a venv built by an older Makefile gets this one's llama.cpp build
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install torch==2.13.0   # first: a CPU build; a bare `torch` would pull CUDA

@@ -41,11 +41,20 @@ def rss_mb() -> tuple[float, float]:
     return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
 
 
-def write_result(name: str, data: dict[str, Any], machine_info: dict[str, Any]) -> Path:
-    """Write ``results/<name>`` with the machine as it was when the run started."""
+def stamp(machine_info: dict[str, Any]) -> dict[str, Any]:
+    """When and on what a figure was measured."""
+    return {"measured_at": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info}
+
+
+def write_result(
+    name: str, data: dict[str, Any], machine_info: dict[str, Any], file_stamp: dict[str, Any] | None = None
+) -> Path:
+    """Write ``results/<name>`` with the machine as it was when the run started. ``file_stamp``
+    keeps an earlier run's stamp at the top when this run measured only one section of the file
+    (that section then carries its own)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / name
-    data = {"measured_at": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info, **data}
+    data = {**(file_stamp or stamp(machine_info)), **data}
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return path
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/<script>.py`
 
-from benchmarks._common import RESULTS, SAMPLES, machine, offline, rss_mb, write_result  # noqa: E402
+from benchmarks._common import RESULTS, SAMPLES, machine, offline, rss_mb, stamp, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -294,7 +294,7 @@ def main() -> None:
     host = machine()
     previous = RESULTS / "answer.json"
     result = json.loads(previous.read_text()) if previous.exists() else {}
-    result.pop("measured_at", None), result.pop("machine", None)
+    earlier = {k: result.pop(k) for k in ("measured_at", "machine") if k in result}
     with tempfile.TemporaryDirectory(prefix="cqa-bench-answer-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", _env_file=None)
         if args.contexts:
@@ -303,8 +303,8 @@ def main() -> None:
             if args.store is None:
                 run_ingest(settings, store, [str(ROOT / "eval" / "real" / "corpus")])
             budget = args.budget or Settings(_env_file=None).context_tokens or 300
-            result["contexts"] = context_run(settings, store, args.context_questions, budget)
-            path = write_result("answer.json", result, host)
+            result["contexts"] = {**stamp(host), **context_run(settings, store, args.context_questions, budget)}
+            path = write_result("answer.json", result, host, file_stamp=earlier or None)
             print(json.dumps({k: v for k, v in result["contexts"].items() if k != "by_context"}, indent=1))
             for name, row in result["contexts"]["by_context"].items():
                 print(name, {k: v for k, v in row.items() if k != "answers"})
