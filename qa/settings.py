@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         4, ge=1, le=50, description="passages given to the model when context_tokens is 0 (fixed chunks)"
     )
     context_tokens: int = Field(
-        300,
+        0,
         ge=0,
         le=4000,
         description="word pieces of sentence windows given to the model (0 = the top_k stored chunks instead)",
