@@ -100,6 +100,12 @@ def _report_names(aliases, reports, judge):
     return ReportNames(aliases, reports)
 
 
+def _counted(aliases, reports, judge):
+    from qa.checks.asks import CountedThing
+
+    return CountedThing()
+
+
 def _claim(aliases, reports, judge):
     from qa.checks.claim import ClaimSentence
 
@@ -120,6 +126,7 @@ CHECKS = {
     "asked_about": _asked_about,
     "report_names": _report_names,
     "claim": _claim,
+    "counted": _counted,
     "newer_report": _newer_report,
 }
 DEFAULT_CHECKS = "sentences,asked_kind,asked_about,newer_report"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from qa.checks.asks import asked_about, asked_kind, missing_kind, not_about, unnamed_topic
+from qa.checks.asks import asked_about, asked_kind, counts_other, missing_kind, not_about, unnamed_topic
+from qa.text.question import read_question
 from qa.types import Passage
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
 
@@ -145,6 +146,36 @@ PASSAGE = (
     "Six men were detained the next day. It is not known whether any were charged. "
     "The first convoy of 22 trucks reached the town on 29 April. Two drivers were wounded in an ambush."
 )
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "evidence", "gap"),
+    [
+        # the figure counts a wider group than the question asks for
+        (
+            "How many children were killed in the bombing?",
+            "At least 40 people were killed [1].",
+            "Bombing kills at least 40\nThe bomber struck the market, killing at least 40 people.",
+            ("children",),
+        ),
+        # the sentence names what is counted, or the figure counts the same thing or concept
+        ("How many children were killed?", "Six [1].", "The ministry said six deaths were of children.", ()),
+        ("How many fatalities were there?", "40 [1].", "The blast caused 40 deaths.", ()),
+        ("How many people were killed?", "40 people [1].", "The blast killed 40 people.", ()),
+        # a figure that counts no noun decides neither way; other kinds of question are not read
+        ("How many children were killed?", "39 [1].", "A total of 39 are confirmed dead.", ()),
+        ("Who was killed?", "40 people [1].", "The blast killed 40 people.", ()),
+    ],
+)
+def test_counts_other_finds_a_figure_that_counts_something_else(question, answer, evidence, gap):
+    assert counts_other(question, answer, evidence) == gap
+
+
+def test_what_a_how_many_question_counts():
+    assert read_question("How many children were killed?").counted == "child"
+    assert read_question("And how many of those deaths were children?").counted == "death"
+    assert read_question("How many did police arrest in the raid?").counted is None
+    assert read_question("Who was killed?").counted is None
 
 
 @pytest.mark.parametrize(
