@@ -52,6 +52,7 @@ class Question:
     dates: tuple[str, ...]  # ISO dates the question names
     terms: tuple[str, ...]  # stems of its content words (names' words included)
     counted: str | None = None  # lemma stem of what a "how many / how much" question counts ("child")
+    counted_word: str | None = None  # that noun as the question writes it, lower case ("children")
 
     @property
     def name_words(self) -> set[str]:
@@ -106,19 +107,17 @@ def _governed_noun(doc, i: int):
     return None
 
 
-def _counted(doc) -> str | None:
-    """The lemma stem of the noun a "how many / how much" question counts: the noun "many"
-    modifies, or the object of its "of" ("how many of those deaths"), at the head of its noun
-    compound ("how many measles cases" counts cases); None for other questions."""
+def _counted(doc):
+    """The noun a "how many / how much" question counts: the noun "many" modifies (the head of
+    its noun compound: "how many measles cases" counts cases), or the object of its "of" ("how
+    many of those deaths"); None for other questions."""
     for t in doc[:-1]:
         if t.lower_ == "how" and doc[t.i + 1].lower_ in ("many", "much"):
             many = doc[t.i + 1]
             noun = many.head if many.dep_ == "amod" and many.head.pos_ == "NOUN" else None
             for prep in (c for c in many.children if c.dep_ == "prep" and c.lower_ == "of"):
                 noun = noun or next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "NOUN"), None)
-            if noun is None or noun.lemma_.lower() in STOPWORDS:
-                return None
-            return stem(noun.lemma_.lower())
+            return None if noun is None or noun.lemma_.lower() in STOPWORDS else noun
     return None
 
 
@@ -184,6 +183,7 @@ def read_question(text: str) -> Question:
             and t.lemma_.lower() not in STOPWORDS
         ):
             focus.append(stem(t.lemma_.lower()))
+    counted = _counted(doc)
     return Question(
         text=text,
         asks=_asks(doc),
@@ -194,5 +194,6 @@ def read_question(text: str) -> Question:
         figures=frozenset(numbers_in(without_dates(text))),
         dates=tuple(dates_in(text)),
         terms=tuple(dict.fromkeys(content_stems(doc))),
-        counted=_counted(doc),
+        counted=stem(counted.lemma_.lower()) if counted is not None else None,
+        counted_word=counted.lower_ if counted is not None else None,
     )
