@@ -129,7 +129,7 @@ CHECKS = {
     "counted": _counted,
     "newer_report": _newer_report,
 }
-DEFAULT_CHECKS = "sentences,asked_kind,asked_about,newer_report"
+DEFAULT_CHECKS = "sentences,asked_kind,asked_about,counted,newer_report"
 
 
 def build_checks(

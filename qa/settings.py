@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         4, ge=1, le=50, description="passages given to the model when context_tokens is 0 (fixed chunks)"
     )
     context_tokens: int = Field(
-        0,
+        300,
         ge=0,
         le=4000,
         description="word pieces of sentence windows given to the model (0 = the top_k stored chunks instead)",
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         0.5, ge=0.0, le=1.0, description="share of the question's weighted names a coverage gate needs"
     )
     checks: str = Field(
-        "sentences,asked_kind,asked_about,newer_report",
+        "sentences,asked_kind,asked_about,counted,newer_report",
         description="checks after generation, in order (comma-separated; see qa/factory.py CHECKS)",
     )
 

@@ -207,6 +207,7 @@ class Retrieval:
     newest_published: str | None = None  # the newest publication date among ``passages``
     date_note: str | None = None  # what a date bound left out ("reports after 29 Apr 2022 and 3 undated ...")
     recency: bool = False  # the question asked for the latest state: newer reports were preferred
+    earliest: bool = False  # it asked what the first report said: that story's older reports came first
     actors: tuple[str, ...] = ()  # alias groups the query named (searched under all their names)
     best_similarity: float | None = None  # cosine of the closest chunk: what the relevance bar tests
 

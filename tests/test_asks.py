@@ -285,3 +285,23 @@ def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(t
     answer = c.ask(question)
     assert model.calls, "both names are in the passages: the gate let it through"
     assert answer.abstained and "never mentions Islamic State Khorasan Province" in answer.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "evidence", "gap"),
+    [
+        # a report's own word for the group is no wider group: it decides neither way
+        (
+            "How many soldiers of the garrison died?",
+            "47 [1].",
+            "Officials said 47 members of the garrison had been killed.",
+            (),
+        ),
+        ("How many prisoners will each side release?", "40 [1].", "Both sides will exchange 40 detainees each.", ()),
+        ("How many people were killed?", "Nine [1].", PASSAGE, ()),  # teachers are people
+        # a kind above the counted thing, by WordNet: vehicles for trucks
+        ("How many trucks were stranded?", "40 [1].", "Some 40 vehicles were stranded at the crossing.", ("trucks",)),
+    ],
+)
+def test_counts_other_refuses_only_a_wider_group(question, answer, evidence, gap):
+    assert counts_other(question, answer, evidence) == gap

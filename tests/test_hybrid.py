@@ -164,6 +164,19 @@ def test_latest_ranks_the_newest_matching_report_first(corpus):
     assert result.newest_published == "2024-05-20"
 
 
+def test_first_report_ranks_the_oldest_report_of_the_story_first(corpus):
+    settings, store = corpus
+    question = "How many people did the Merdan floods kill according to the first reports?"
+    result = make_hybrid(settings, store).retrieve(question)
+    assert result.earliest and not result.recency
+    merdan = [t for t in titles(result) if "Merdan" in t]
+    assert merdan == ["Flood in Merdan district kills 12", "Merdan flood death toll rises to 31"]
+    assert titles(result)[:2] == merdan, "older reports that never name Merdan stay behind"
+    # without the preference, the later report (it matches "kill" and "people") comes first
+    plain = make_hybrid(settings, store, recency=False).retrieve(question)
+    assert not plain.earliest and titles(plain)[0] == "Merdan flood death toll rises to 31"
+
+
 def test_as_of_date_in_the_question_bounds_it_and_is_reported(corpus):
     settings, store = corpus
     result = make_hybrid(settings, store).retrieve("As of 10 May 2024, how many had the Merdan floods killed?")

@@ -8,7 +8,7 @@ from qa.retrieve.aliases import load_aliases
 from qa.retrieve.dense import Bounds
 from qa.retrieve.hybrid import HybridRetriever, _Candidate
 from qa.retrieve.lexical import LexicalIndex, tokenize
-from qa.retrieve.recency import as_of_in, asks_for_latest
+from qa.retrieve.recency import as_of_in, asks_for_earliest, asks_for_latest
 from qa.types import Filters
 
 ALIASES = load_aliases()
@@ -113,6 +113,22 @@ def test_latest_questions_are_recognised(question):
 )
 def test_other_questions_are_not_latest(question):
     assert not asks_for_latest(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "earliest"),
+    [
+        ("How many people did the Tawila bombing kill according to the first report?", True),
+        ("What toll did the initial reports give?", True),
+        ("How many were initially reported missing?", True),
+        ("What did the earliest accounts say?", True),
+        ("How many people were in the first convoy?", False),  # first of convoys, not of reports
+        ("Who first entered the town?", False),
+        ("What is the latest toll, and what did the first report say?", False),  # latest decides
+    ],
+)
+def test_first_report_questions_are_recognised(question, earliest):
+    assert asks_for_earliest(question) is earliest
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,13 @@ def answer_prompt() -> tuple[ChatPromptTemplate, str]:
     for asked, answered in examples:
         messages += [HumanMessage(content=asked), AIMessage(content=answered)]
     messages.append(("human", user.text))
-    digest = prompt_hash(system.text, user.text, load_text("latest_note.txt").text, *(a + b for a, b in examples))
+    digest = prompt_hash(
+        system.text,
+        user.text,
+        load_text("latest_note.txt").text,
+        load_text("earliest_note.txt").text,
+        *(a + b for a, b in examples),
+    )
     return ChatPromptTemplate.from_messages(messages), digest
 
 
@@ -91,6 +97,7 @@ class AnswerChain:
         self.checks = tuple(checks)
         prompt, self.prompt_hash = answer_prompt()
         self.latest_note = load_text("latest_note.txt").text.strip()
+        self.earliest_note = load_text("earliest_note.txt").text.strip()
         self.generate = prompt | chat_model | StrOutputParser()
         condense = load_text("condense.txt", frozenset({"history", "question"}))
         self.condense = ChatPromptTemplate.from_messages([("human", condense.text)]) | chat_model | StrOutputParser()
@@ -140,6 +147,8 @@ class AnswerChain:
         asked = rewritten or question
         if retrieval.recency:  # passages are newest first: say so, or a small model takes the best-matching one
             asked = f"{asked}\n{self.latest_note}"
+        elif retrieval.earliest:  # the story's oldest report first: say so, as for "latest"
+            asked = f"{asked}\n{self.earliest_note}"
         inputs = {"context": format_context(passages), "question": asked}
         for token in _model_errors(self.generate.stream(inputs), self.chat_model):
             first_token = first_token or time.perf_counter() - started

@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense plus BM25 keyword search fused by reciprocal rank, with actor aliases,
-a preference for newer reports when the question asks for the latest, and per-document diversity.
+a preference for newer reports when the question asks for the latest (older ones when it asks what
+the first report said), and per-document diversity.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import numpy as np
 from qa.retrieve.aliases import AliasTable
 from qa.retrieve.dense import Bounds, Retriever, nothing_found, passage_from, with_note
 from qa.retrieve.lexical import LexicalSearch
-from qa.retrieve.recency import as_of_in, asks_for_latest
+from qa.retrieve.recency import as_of_in, asks_for_earliest, asks_for_latest
 from qa.retrieve.windows import SentenceWindows
 from qa.store.chroma import ReportStore, date_key
+from qa.text.question import read_question
+from qa.text.terms import name_found
 from qa.types import Filters, Passage, Retrieval
 
 log = logging.getLogger(__name__)
@@ -54,7 +57,8 @@ class HybridRetriever(Retriever):
       (every alias maps to one token) and the dense index with the question plus other aliases.
     - Recency: for "latest / most recent / current..." questions, and any question bounded by an
       as-of date, the equally on-topic documents (fused score within ``recency_band`` of the
-      best) are ordered newest first.
+      best) are ordered newest first. For "according to the first report" questions, those of
+      them that name every named entity of the question are ordered oldest first.
     - Diversity: at most ``per_doc`` passages from one document unless fewer documents match.
     """
 
@@ -127,26 +131,39 @@ class HybridRetriever(Retriever):
             found[hit.chunk_id].lexical_rank = rank
         return list(found.values())
 
-    def fuse(self, candidates: list[_Candidate], latest: bool, as_of: int | None = None) -> list[_Candidate]:
+    def fuse(
+        self,
+        candidates: list[_Candidate],
+        latest: bool,
+        as_of: int | None = None,
+        earliest: Sequence[str] | None = None,
+    ) -> list[_Candidate]:
         """Reciprocal-rank fusion of the cosine ranking and the keyword ranking, best first.
 
         For a latest / as-of question, the documents whose best fused score is within
         ``recency_band`` of the top one (equally on-topic, by RRF's measure) come first, newest
         first; a newer report that is merely related stays in its fused place. Under an as-of date,
-        the reports published by that date come before those of the grace days after it."""
+        the reports published by that date come before those of the grace days after it.
+
+        ``earliest`` (the question's named entities, for a "first report" question) orders the
+        dated reports of that band oldest first, but only those whose candidate passages or title
+        name every one of them: an older report that is merely as close ("ISKP claims a checkpoint
+        attack" for the first toll of a market bombing) stays in its fused place."""
         c = self.rrf_k
         by_cosine = sorted(candidates, key=lambda x: (-x.cosine, x.chunk_id))
         for rank, cand in enumerate(by_cosine, start=1):
             cand.fused = 1.0 / (c + rank) + (1.0 / (c + cand.lexical_rank) if cand.lexical_rank else 0.0)
         ranked = sorted(candidates, key=lambda x: (-x.fused, -x.cosine, x.chunk_id))
         eligible = [x for x in ranked if self.eligible(x)]
-        if not latest or not eligible:
+        if not (latest or earliest is not None) or not eligible:
             return ranked
         best: dict[str, float] = {}
         for cand in eligible:
             best.setdefault(cand.doc_id, cand.fused)
         bar = self.recency_band * eligible[0].fused
         band = {doc for doc, score in best.items() if score >= bar}
+        if not latest and earliest is not None:
+            return self._oldest_first(ranked, band, earliest)
 
         def late(x: _Candidate) -> bool:
             return as_of is not None and x.date > as_of
@@ -154,6 +171,21 @@ class HybridRetriever(Retriever):
         return sorted(
             ranked, key=lambda x: (x.doc_id not in band, late(x), -x.date if x.doc_id in band else 0, -x.fused)
         )
+
+    def _oldest_first(self, ranked: list[_Candidate], band: set[str], names: Sequence[str]) -> list[_Candidate]:
+        texts: dict[str, str] = {}
+        for cand in ranked:
+            if cand.doc_id in band:
+                texts[cand.doc_id] = texts.get(cand.doc_id, str(cand.meta.get("title") or "")) + "\n" + cand.text
+        aliases = self.aliases
+        first = {
+            doc
+            for doc, text in texts.items()
+            if all(name_found(n, text, aliases) for n in names) and any(x.date for x in ranked if x.doc_id == doc)
+        }
+        if len(first) < 2:
+            return ranked
+        return sorted(ranked, key=lambda x: (x.doc_id not in first, x.date if x.doc_id in first else 0, -x.fused))
 
     def eligible(self, cand: _Candidate) -> bool:
         return cand.cosine >= self.min_relevance or (
@@ -181,8 +213,9 @@ class HybridRetriever(Retriever):
         filters = self.effective_filters(query, filters or Filters())
         k = k or self.top_k
         latest = self.recency and (asks_for_latest(query) or bool(filters.as_of))
+        earliest = None if latest or not self.recency or not asks_for_earliest(query) else read_question(query).entities
         actors = tuple(g.name for g in self.aliases.groups_in(query)) if self.aliases is not None else ()
-        meta = dict(filters=filters, recency=latest, actors=actors)
+        meta = dict(filters=filters, recency=latest, earliest=earliest is not None, actors=actors)
         bounds, reason = self.bounds(filters)
         if reason:
             return Retrieval(query, (), empty_reason=reason, **meta)
@@ -192,7 +225,7 @@ class HybridRetriever(Retriever):
         if not candidates:
             reason = with_note(nothing_found(bounds.where() is not None, filters), note)
             return Retrieval(query, (), empty_reason=reason, **meta)
-        ranked = self.fuse(candidates, latest, date_key(filters.as_of))
+        ranked = self.fuse(candidates, latest, date_key(filters.as_of), earliest)
         consulted = tuple(x.passage() for x in ranked[:k])
         meta["best_similarity"] = round(max(x.cosine for x in candidates), 4)
         if meta["best_similarity"] < self.min_relevance:

