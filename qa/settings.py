@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     retrieval: Literal["dense", "hybrid"] = Field("hybrid", description="dense | hybrid (dense + BM25)")
     use_aliases: bool = Field(True, description="search an actor under all its names")
     aliases_file: Path | None = Field(None, description="extra alias groups (YAML, like qa/data/aliases.yaml)")
-    recency: bool = Field(True, description="prefer newer reports for latest / as-of questions")
+    recency: bool = Field(
+        True, description="prefer newer reports for latest / as-of questions (older ones for 'the first report')"
+    )
 
     # Language model
     backend: Literal["llamacpp", "openai"] = Field("llamacpp", description="llamacpp | openai")

@@ -299,8 +299,14 @@ def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(t
         ),
         ("How many prisoners will each side release?", "40 [1].", "Both sides will exchange 40 detainees each.", ()),
         ("How many people were killed?", "Nine [1].", PASSAGE, ()),  # teachers are people
-        # a kind above the counted thing, by WordNet: vehicles for trucks
-        ("How many trucks were stranded?", "40 [1].", "Some 40 vehicles were stranded at the crossing.", ("trucks",)),
+        ("How many tanks were destroyed?", "12 [1].", "Twelve vehicles were destroyed in the strike.", ()),
+        # what an event made the people it counts: victims, fatalities, hostages
+        ("How many victims were there?", "40 [1].", "The blast killed 40 people.", ()),
+        ("How many fatalities were there?", "40 [1].", "The blast killed 40 people.", ()),
+        ("How many casualties were reported?", "40 [1].", "The blast killed 40 people.", ()),
+        ("How many hostages were freed?", "40 [1].", "Gunmen freed 40 people on Sunday.", ()),
+        # a thing of another sort, by WordNet: rockets for troops
+        ("How many troops were wounded?", "17 [1].", "Seventeen rockets struck near the base.", ("troops",)),
     ],
 )
 def test_counts_other_refuses_only_a_wider_group(question, answer, evidence, gap):

@@ -177,6 +177,15 @@ def test_first_report_ranks_the_oldest_report_of_the_story_first(corpus):
     assert not plain.earliest and titles(plain)[0] == "Merdan flood death toll rises to 31"
 
 
+def test_first_report_question_naming_no_entity_keeps_the_fused_order(corpus):
+    settings, store = corpus
+    question = "What was the original estimate of people killed by the floods?"
+    result = make_hybrid(settings, store).retrieve(question)
+    plain = make_hybrid(settings, store, recency=False).retrieve(question)
+    assert not result.earliest, "the model is not told the passages are oldest first"
+    assert titles(result) == titles(plain)
+
+
 def test_as_of_date_in_the_question_bounds_it_and_is_reported(corpus):
     settings, store = corpus
     result = make_hybrid(settings, store).retrieve("As of 10 May 2024, how many had the Merdan floods killed?")

@@ -126,3 +126,19 @@ def test_a_newer_report_restating_the_model_s_figure_leaves_the_answer_alone():
     update = p(17, "The Tawila death toll rose to 63.", "2024-04-10")
     found = newer_figure(QUESTION, "The death toll is 57 [3].", [Citation(3, OLDER)], [still, update, OLDER])
     assert found is None  # the newest report says 57 still: the model's figure is current
+
+
+def test_chain_tells_the_model_a_first_report_question_lists_the_oldest_report_first(corpus):
+    settings, store = corpus
+    retriever = make_hybrid(settings, store)
+    question = "How many people did the Merdan floods kill according to the first reports?"
+    passages = retriever.retrieve(question).passages
+    assert passages[0].published == "2024-05-02"
+    model = RecordingChatModel.replying("The floods killed 12 people [1].")
+    answer = build_chain(retriever, model, aliases=retriever.aliases, reports=store.document_text).ask(question)
+    assert "oldest report first" in model.last_prompt and "newest report first" not in model.last_prompt
+    assert not answer.abstained and "12" in answer.text
+    # a latest question gets the other note, never both
+    model = RecordingChatModel.replying("The toll rose to 31 [1].")
+    build_chain(retriever, model, aliases=retriever.aliases).ask("What is the latest death toll of the Merdan floods?")
+    assert "newest report first" in model.last_prompt and "oldest report first" not in model.last_prompt

@@ -266,13 +266,17 @@ def counts_other(question: str, answer: str, evidence: str) -> tuple[str, ...]:
 def counts_it(counted: str, sentence: str, figures: set[str], word: str | None = None) -> bool | None:
     """Whether ``sentence`` counts what the question counts (the lemma stem ``counted``, written
     ``word``): True when it names it, or its figure counts the same thing or an outcome of the same
-    concept ("deaths" for "fatalities"); False when its figure counts a wider group (the figure's
-    noun, by spaCy's parse, is a kind above ``word`` in WordNet: "40" -> "people" for children);
+    concept ("deaths" for "fatalities"), or the thing counted is an outcome the sentence states
+    ("killed 40 people" for fatalities); False when its figure counts a wider group or a thing of
+    another sort (the figure's noun, by spaCy's parse, read in WordNet: "40" -> "people" for
+    children, "seventeen" -> "rockets" for troops);
     None when it cannot tell (a figure that counts no noun, "39 are confirmed dead", or a noun that
     is neither: "members" for soldiers, "detainees" for prisoners)."""
     doc = parse(sentence)
     if counted in content_stems(doc):
         return True
+    if (outcome := concepts_in(word or counted)) and outcome & concepts_in(sentence):
+        return True  # "fatalities", "hostages": the sentence's outcome says what its figure counts
     nouns = []
     for t in doc:
         if not numbers_in(t.text.replace("-", " ")) & figures:

