@@ -46,10 +46,6 @@ class _Candidate:
         return passage_from(self.chunk_id, self.text, self.meta, self.cosine)
 
 
-def _doc_order(ranked: Sequence[_Candidate]) -> list[str]:
-    return list(dict.fromkeys(x.doc_id for x in ranked))
-
-
 class HybridRetriever(Retriever):
     """Dense and BM25 candidates fused by reciprocal rank (RRF), then gated and diversified.
 
@@ -135,41 +131,20 @@ class HybridRetriever(Retriever):
             found[hit.chunk_id].lexical_rank = rank
         return list(found.values())
 
-    def fuse(
-        self,
-        candidates: list[_Candidate],
-        latest: bool,
-        as_of: int | None = None,
-        earliest: Sequence[str] | None = None,
-    ) -> list[_Candidate]:
+    def fuse(self, candidates: list[_Candidate], latest: bool, as_of: int | None = None) -> list[_Candidate]:
         """Reciprocal-rank fusion of the cosine ranking and the keyword ranking, best first.
 
         For a latest / as-of question, the documents whose best fused score is within
         ``recency_band`` of the top one (equally on-topic, by RRF's measure) come first, newest
         first; a newer report that is merely related stays in its fused place. Under an as-of date,
-        the reports published by that date come before those of the grace days after it.
-
-        ``earliest`` (the question's named entities, for a "first report" question) orders the
-        dated reports of that band oldest first, but only those whose candidate passages or title
-        name every one of them: an older report that is merely as close ("ISKP claims a checkpoint
-        attack" for the first toll of a market bombing) stays in its fused place; a question naming
-        no entity keeps the fused order."""
+        the reports published by that date come before those of the grace days after it."""
         c = self.rrf_k
         by_cosine = sorted(candidates, key=lambda x: (-x.cosine, x.chunk_id))
         for rank, cand in enumerate(by_cosine, start=1):
             cand.fused = 1.0 / (c + rank) + (1.0 / (c + cand.lexical_rank) if cand.lexical_rank else 0.0)
         ranked = sorted(candidates, key=lambda x: (-x.fused, -x.cosine, x.chunk_id))
-        eligible = [x for x in ranked if self.eligible(x)]
-        if not (latest or earliest is not None) or not eligible:
-            return ranked
-        best: dict[str, float] = {}
-        for cand in eligible:
-            best.setdefault(cand.doc_id, cand.fused)
-        bar = self.recency_band * eligible[0].fused
-        band = {doc for doc, score in best.items() if score >= bar}
-        if not latest and earliest:  # a question naming no entity cannot tell its story's reports
-            return self._oldest_first(ranked, band, earliest)
-        if not latest:
+        band = self.band(ranked) if latest else set()
+        if not band:
             return ranked
 
         def late(x: _Candidate) -> bool:
@@ -179,19 +154,36 @@ class HybridRetriever(Retriever):
             ranked, key=lambda x: (x.doc_id not in band, late(x), -x.date if x.doc_id in band else 0, -x.fused)
         )
 
-    def _oldest_first(self, ranked: list[_Candidate], band: set[str], names: Sequence[str]) -> list[_Candidate]:
+    def band(self, ranked: Sequence[_Candidate]) -> set[str]:
+        """The equally on-topic documents: best fused score within ``recency_band`` of the top one."""
+        eligible = [x for x in ranked if self.eligible(x)]
+        if not eligible:
+            return set()
+        best: dict[str, float] = {}
+        for cand in eligible:
+            best.setdefault(cand.doc_id, cand.fused)
+        bar = self.recency_band * eligible[0].fused
+        return {doc for doc, score in best.items() if score >= bar}
+
+    def oldest_first(self, ranked: list[_Candidate], names: Sequence[str]) -> list[_Candidate] | None:
+        """For a "first report" question naming ``names`` (its named entities): the dated reports of
+        the band that name every one of them (in a candidate passage or the title), oldest first,
+        ahead of the rest; None when fewer than two such reports (or no names) leave nothing to
+        order. An older report that is merely as close ("ISKP claims a checkpoint attack" for the
+        first toll of a market bombing) stays in its fused place."""
+        if not names:
+            return None
+        band = self.band(ranked)
         texts: dict[str, str] = {}
+        dated: set[str] = set()
         for cand in ranked:
             if cand.doc_id in band:
                 texts[cand.doc_id] = texts.get(cand.doc_id, str(cand.meta.get("title") or "")) + "\n" + cand.text
-        aliases = self.aliases
-        first = {
-            doc
-            for doc, text in texts.items()
-            if all(name_found(n, text, aliases) for n in names) and any(x.date for x in ranked if x.doc_id == doc)
-        }
-        if len(first) < 2:  # nothing to reorder (a question naming no entity never gets here)
-            return ranked
+                if cand.date:
+                    dated.add(cand.doc_id)
+        first = {doc for doc in dated if all(name_found(n, texts[doc], self.aliases) for n in names)}
+        if len(first) < 2:
+            return None
         return sorted(ranked, key=lambda x: (x.doc_id not in first, x.date if x.doc_id in first else 0, -x.fused))
 
     def eligible(self, cand: _Candidate) -> bool:
@@ -222,7 +214,7 @@ class HybridRetriever(Retriever):
         latest = self.recency and (asks_for_latest(query) or bool(filters.as_of))
         earliest = None if latest or not self.recency or not asks_for_earliest(query) else read_question(query).entities
         actors = tuple(g.name for g in self.aliases.groups_in(query)) if self.aliases is not None else ()
-        meta = dict(filters=filters, recency=latest, earliest=earliest is not None, actors=actors)
+        meta = dict(filters=filters, recency=latest, earliest=False, actors=actors)
         bounds, reason = self.bounds(filters)
         if reason:
             return Retrieval(query, (), empty_reason=reason, **meta)
@@ -232,10 +224,11 @@ class HybridRetriever(Retriever):
         if not candidates:
             reason = with_note(nothing_found(bounds.where() is not None, filters), note)
             return Retrieval(query, (), empty_reason=reason, **meta)
-        ranked = self.fuse(candidates, latest, date_key(filters.as_of), earliest)
-        if earliest is not None:  # the model is told "oldest first" only when they were reordered
-            plain = self.fuse(candidates, False)
-            meta["earliest"] = _doc_order(ranked) != _doc_order(plain)
+        ranked = self.fuse(candidates, latest, date_key(filters.as_of))
+        if earliest is not None:  # the model is told "oldest first" only when that order was made
+            oldest = self.oldest_first(ranked, earliest)
+            meta["earliest"] = oldest is not None
+            ranked = oldest or ranked
         consulted = tuple(x.passage() for x in ranked[:k])
         meta["best_similarity"] = round(max(x.cosine for x in candidates), 4)
         if meta["best_similarity"] < self.min_relevance:

@@ -43,11 +43,16 @@ def _wordnet() -> Any:
     return _WORDNET
 
 
+def _members(word: str) -> tuple[set[Any], set[Any]]:
+    """The noun senses of ``word`` (inflected forms are reduced by WordNet's morphy), and for the
+    senses that are groups, the senses of their members ("people" -> person)."""
+    senses = set(_wordnet().synsets(word.lower().replace(" ", "_"), "n"))
+    return senses, {m for s in senses for m in s.member_meronyms()}
+
+
 def _senses(word: str) -> set[Any]:
-    """The noun senses of ``word`` (inflected forms are reduced by WordNet's morphy), and for a
-    sense that is a group, the senses of its members ("people" -> person)."""
-    senses = set(_wordnet().synsets(word.replace(" ", "_"), "n"))
-    members = {m for s in senses for m in s.member_meronyms()}
+    """A word's senses and, for a group, its members' ("people": the group and person)."""
+    senses, members = _members(word)
     return senses | members
 
 
@@ -67,7 +72,7 @@ def _sorts(senses: set[Any]) -> set[str]:
 def apart(one: str, other: str) -> bool:
     """Are ``one`` and ``other`` things of different sorts in every sense ("rockets", "troops";
     "percent", "teams")? False for words WordNet does not know."""
-    a, b = _senses(one.lower()), _senses(other.lower())
+    a, b = _senses(one), _senses(other)
     return bool(a and b) and not (_sorts(a) & _sorts(b))
 
 
@@ -77,9 +82,8 @@ def wider(general: str, specific: str) -> bool:
     for words WordNet does not know."""
     if general.lower() == specific.lower():
         return False
-    direct = set(_wordnet().synsets(general.lower().replace(" ", "_"), "n"))
-    members = {m for s in direct for m in s.member_meronyms()}
-    kinds = _senses(specific.lower())
+    direct, members = _members(general)
+    kinds = _senses(specific)
     if not members or not kinds or (direct | members) & kinds:
         return False
     above = _above(kinds)
