@@ -144,6 +144,14 @@ def replay(
             r.scores.get("lenient") for r in rows if r.scores.get("gold_given") == 1.0
         ),
         "accuracy": m.mean_or_none(float(r.scores["correct"]) for r in rows),
+        # where citation precision is lost: on right answers (a citation the checks failed to move
+        # to the passage that states the answer) or on answers that should not have been given
+        "citation_precision_right_answers": m.mean_or_none(
+            r.scores.get("citation_precision") for r in rows if r.scores.get("lenient") == 1.0
+        ),
+        "cited_answers_wrong_or_unanswerable": sum(
+            r.scores.get("citation_precision") is not None and r.scores.get("lenient") != 1.0 for r in rows
+        ),
     }
     for kind in ("near_miss", "out_of_corpus"):
         group = [r for r in rows if r.gold.type == kind]

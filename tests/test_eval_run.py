@@ -360,6 +360,10 @@ def test_replaying_the_checks_on_a_run_without_them_gives_the_run_with_them(gold
     assert agg["n"] == len(QUESTIONS) and sum(s["refusals"] for s in stages.values()) == sum(
         r.answer.abstained for r in rows
     )
+    # citation precision split by where it is lost: every cited answer to an unanswerable
+    # question is counted among the answers that should not have been given
+    answered_unanswerable = sum(bool(r.gold.unanswerable and r.answer.citations) for r in rows)
+    assert agg["cited_answers_wrong_or_unanswerable"] >= answered_unanswerable
 
 
 def test_plots_leave_out_what_a_run_cannot_compute_and_say_why(gold, settings, store, tmp_path):
