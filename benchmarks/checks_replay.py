@@ -149,6 +149,9 @@ def replay(
         "citation_precision_right_answers": m.mean_or_none(
             r.scores.get("citation_precision") for r in rows if r.scores.get("lenient") == 1.0
         ),
+        "citation_precision_other_answers": m.mean_or_none(
+            r.scores.get("citation_precision") for r in rows if r.scores.get("lenient") != 1.0
+        ),
         "cited_answers_wrong_or_unanswerable": sum(
             r.scores.get("citation_precision") is not None and r.scores.get("lenient") != 1.0 for r in rows
         ),

@@ -360,10 +360,16 @@ def test_replaying_the_checks_on_a_run_without_them_gives_the_run_with_them(gold
     assert agg["n"] == len(QUESTIONS) and sum(s["refusals"] for s in stages.values()) == sum(
         r.answer.abstained for r in rows
     )
-    # citation precision split by where it is lost: every cited answer to an unanswerable
-    # question is counted among the answers that should not have been given
-    answered_unanswerable = sum(bool(r.gold.unanswerable and r.answer.citations) for r in rows)
-    assert agg["cited_answers_wrong_or_unanswerable"] >= answered_unanswerable
+    # citation precision split by where it is lost: right answers and the others part the cited
+    # answers, and every cited answer to an unanswerable question is among the others
+    cited = [r for r in rows if r.scores.get("citation_precision") is not None]
+    others = agg["cited_answers_wrong_or_unanswerable"]
+    assert others >= sum(r.gold.unanswerable for r in cited)
+    parts = [
+        (agg["citation_precision_right_answers"], len(cited) - others),
+        (agg["citation_precision_other_answers"], others),
+    ]
+    assert agg["citation_precision"] * len(cited) == pytest.approx(sum((p or 0.0) * n for p, n in parts))
 
 
 def test_plots_leave_out_what_a_run_cannot_compute_and_say_why(gold, settings, store, tmp_path):
