@@ -22,7 +22,13 @@ def make_store(settings: Settings) -> ReportStore:
     from qa.store.chroma import store_faults
 
     with store_faults(where):
-        return ReportStore(client, settings.collection, load_embeddings(settings.embedding_model_path), where=where)
+        return ReportStore(
+            client,
+            settings.collection,
+            load_embeddings(settings.embedding_model_path),
+            where=where,
+            min_free=int(settings.store_min_free_mb * 2**20),
+        )
 
 
 def make_aliases(settings: Settings):

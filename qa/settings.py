@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=default_cache_dir, description="assembled model files")
     collection: str = Field("reports", description="Chroma collection name")
     chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded store")
+    store_min_free_mb: float = Field(
+        64,
+        ge=0,
+        description="an ingest write to the embedded store that would leave less than this many MB free on its "
+        "disk is refused with a clear error (Chroma can block on a full disk)",
+    )
 
     # Embeddings and chunking
     embedding_model_path: Path | None = Field(None, description="sentence-transformers dir")

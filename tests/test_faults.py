@@ -12,6 +12,7 @@ import pytest
 
 from ingest.service import run_ingest
 from qa.errors import StoreError
+from qa.factory import make_store
 from qa.settings import Settings
 from tests.conftest import free_port, start_chroma, stop_chroma
 
@@ -38,7 +39,6 @@ def server(tmp_path):
 
 
 def server_store(tmp_path, server):
-    from qa.factory import make_store
 
     url = f"http://127.0.0.1:{server['port']}"
     settings = Settings(data_dir=tmp_path / "data", chroma_url=url, collection="faults", _env_file=None)
@@ -136,13 +136,11 @@ def test_a_full_disk_fails_the_ingest_clearly_and_once_space_is_freed_the_store_
     listed document is whole and the same ingest run again goes on."""
     import random
 
-    from qa.factory import make_store
-
     disk = disks("full")
     docs = tmp_path / "reports"
     docs.mkdir()
     first = report(docs, "first.md", "Varno shelling", "Shelling hit Varno on Monday, killing four.")
-    settings = Settings(data_dir=disk / "data", _env_file=None)
+    settings = Settings(data_dir=disk / "data", store_min_free_mb=1, _env_file=None)  # a 3 MB disk
     store = make_store(settings)
     assert [o.status for o in run_ingest(settings, store, [str(first)]).outcomes] == ["added"]
     filler = disk / "filler"
@@ -158,7 +156,8 @@ def test_a_full_disk_fails_the_ingest_clearly_and_once_space_is_freed_the_store_
         report(bulk, f"r{i:03}.md", f"Bulletin {i}", words)
     full = run_ingest(settings, store, [str(bulk)])
     assert full.failed, "the disk filled up"
-    assert all(str(settings.chroma_dir) in o.message and "disk full" in o.message for o in full.failed), full.failed[0]
+    said = [o.message.lower() for o in full.failed]
+    assert all(str(settings.chroma_dir) in m and "disk full" in m for m in said), full.failed[0]
     assert len(full.outcomes) == 120, "every input is accounted for once"
 
     filler.unlink()  # space freed
@@ -171,22 +170,46 @@ def test_a_full_disk_fails_the_ingest_clearly_and_once_space_is_freed_the_store_
     assert reopened.search(store.embeddings.embed_query("shelling in Varno"), k=2), "and searchable"
 
 
+def test_a_write_that_would_fill_the_disk_is_refused_before_anything_is_written(tmp_path):
+    """No mount needed: a reserve larger than any disk stands for a disk with no room left. The
+    write is refused up front (Chroma is never asked to write onto a full disk, where it may block),
+    the error names the directory and the setting, and with room again the same ingest goes on."""
+    docs = tmp_path / "reports"
+    docs.mkdir()
+    first = report(docs, "first.md", "Varno shelling", "Shelling hit Varno on Monday, killing four.")
+    roomy = Settings(data_dir=tmp_path / "data", _env_file=None)
+    assert [o.status for o in run_ingest(roomy, make_store(roomy), [str(first)]).outcomes] == ["added"]
+    late = [report(docs, f"late{i}.md", f"Nouadar talks {i}", f"Talks resumed in Nouadar on day {i}.") for i in (1, 2)]
+
+    cramped = Settings(data_dir=tmp_path / "data", store_min_free_mb=10**12, _env_file=None)
+    store = make_store(cramped)
+    refused = run_ingest(cramped, store, [str(p) for p in late])
+    assert [o.status for o in refused.outcomes] == ["failed", "failed"]
+    assert all(
+        m.startswith("Disk full") and str(cramped.chroma_dir) in m and "CONFLICT_QA_STORE_MIN_FREE_MB" in m
+        for m in (o.message for o in refused.outcomes)
+    ), refused.outcomes[0].message
+    assert [r.title for r in store.records()] == ["Varno shelling"] and store.records(status="pending") == []
+    whole(store)
+
+    again = run_ingest(roomy, make_store(roomy), [str(p) for p in late])
+    assert [o.status for o in again.outcomes] == ["added", "added"]
+
+
 def test_a_read_only_data_directory_is_a_clear_error_naming_it_and_loses_nothing(tmp_path, disks):
     import os
     import sys
-
-    from qa.factory import make_store
 
     disk = disks("readonly")
     docs = tmp_path / "reports"
     docs.mkdir()
     report(docs, "first.md", "Varno shelling", "Shelling hit Varno on Monday, killing four.")
-    env = {**os.environ, "CONFLICT_QA_DATA_DIR": str(disk / "data")}
+    env = {**os.environ, "CONFLICT_QA_DATA_DIR": str(disk / "data"), "CONFLICT_QA_STORE_MIN_FREE_MB": "1"}
     ingested = subprocess.run([sys.executable, "-m", "qa", "ingest", str(docs), "--json"], env=env, capture_output=True)
     assert ingested.returncode == 0, ingested.stderr.decode()
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
 
-    settings = Settings(data_dir=disk / "data", _env_file=None)
+    settings = Settings(data_dir=disk / "data", store_min_free_mb=1, _env_file=None)
     with pytest.raises(StoreError, match="read-only") as refused:  # Chroma writes as it opens a store
         make_store(settings)
     assert str(settings.chroma_dir) in str(refused.value)

@@ -207,11 +207,14 @@ class ReportStore:
     the server or the directory: documents are written whole or not at all, so an ingest that
     stopped on one is safe to run again once the fault is fixed."""
 
-    def __init__(self, client: Any, collection: str, embeddings: Embeddings, where: str = "") -> None:
+    def __init__(
+        self, client: Any, collection: str, embeddings: Embeddings, where: str = "", min_free: int = 0
+    ) -> None:
         self.client = client
         self.name = collection
         self.embeddings = embeddings
         self.where = where  # the server's URL or the store's directory, for messages
+        self.min_free = min_free  # bytes a write must leave free on an embedded store's disk
         # No embedding function: Chroma's default downloads a model. We embed with ours and pass vectors.
         self._chunks = _collection(client, collection, cosine=True)
         self._docs = _collection(client, f"{collection}__docs", cosine=True)
@@ -281,6 +284,7 @@ class ReportStore:
     ) -> None:
         """Store one document whole: pending record, its sentence vectors (if given), chunks in
         batches, then complete."""
+        self._room_for(texts, metadatas, [*embeddings, *(sentences[1] if sentences else ())])
         self._put_record(DocRecord(**{**asdict(record), "status": PENDING}))
         if sentences is not None:
             self._write_sentences({record.doc_id: sentences})
@@ -304,6 +308,11 @@ class ReportStore:
         ``pending``, all their chunks (and ``sentences``: doc_id -> texts, vectors), every record
         ``complete`` (a crash leaves only ``pending``)."""
         records = [r for r, *_ in documents]
+        self._room_for(
+            [t for doc in documents for t in doc[2]],
+            [m for doc in documents for m in doc[3]],
+            [*(v for doc in documents for v in doc[4]), *(v for _, vs in (sentences or {}).values() for v in vs)],
+        )
         self._put_records(records, PENDING)
         if sentences:
             self._write_sentences(sentences)
@@ -318,6 +327,35 @@ class ReportStore:
             )
         self._put_records(records, COMPLETE)
         self._touch()
+
+    def _room_for(self, texts: list[str], metadatas: list[dict[str, Any]], vectors: list[list[float]]) -> None:
+        """Refuse a write to an embedded store that would leave less than ``min_free`` bytes on its
+        disk, before anything is written: on a full disk Chroma may fail mid-write or block (seen
+        on CI), and a clear error now beats either. The need is a generous estimate of what
+        Chroma writes (measured on a tmpfs: about 4 KB per chunk of 270 bytes; its log, vector
+        index and full-text index each hold a copy)."""
+        if self.where.startswith(("http://", "https://")) or not self.where:
+            return  # a server's disk is the server's
+        import shutil
+
+        folder = Path(self.where)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        free = shutil.disk_usage(folder).free
+        need = (
+            4 * sum(len(t.encode("utf-8")) for t in texts)
+            + 2 * sum(len(json.dumps(m, default=str)) for m in metadatas)
+            + 3 * 4 * sum(len(v) for v in vectors)  # float32s
+        )
+        if free - need >= self.min_free:
+            return
+        mb = 2**20
+        raise StoreError(
+            f"Disk full: the store in {self.where} has {free / mb:.1f} MB free; writing {len(texts)} "
+            f"chunk(s) needs about {need / mb:.1f} MB and {self.min_free / mb:.0f} MB are kept free "
+            "(CONFLICT_QA_STORE_MIN_FREE_MB). Free some space and retry: the documents stored before "
+            "are kept, each whole, and re-running the ingest adds the rest."
+        )
 
     def _put_records(self, records: list[DocRecord], status: str) -> None:
         metas = [DocRecord(**{**asdict(r), "status": status}).to_metadata() for r in records]
