@@ -2,7 +2,17 @@
 
 import pytest
 
-from qa.checks.asks import asked_about, asked_kind, counts_other, missing_kind, not_about, unnamed_topic
+from qa.checks.asks import (
+    asked_about,
+    asked_kind,
+    before_asked_year,
+    counts_other,
+    missing_kind,
+    missing_precision,
+    not_about,
+    says_not_given,
+    unnamed_topic,
+)
 from qa.text.question import read_question
 from qa.types import Passage
 from tests.test_trust import chain, two_events  # noqa: F401  (fixture)
@@ -311,3 +321,108 @@ def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(t
 )
 def test_counts_other_refuses_only_a_wider_group(question, answer, evidence, gap):
     assert counts_other(question, answer, evidence) == gap
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "lacking"),
+    [
+        ("On what date did the talks in Varno begin?", "The talks were expected to begin in January [1].", "day"),
+        ("On what date did the talks in Varno begin?", "The talks began on 3 March [1].", None),
+        ("On what date did the talks in Varno begin?", "They began on Monday [1].", None),
+        ("On what date did the talks in Varno begin?", "They began on the 5th of May [2].", None),
+        ("What was the date of the Varno attack?", "It happened in 2019 [1].", "day"),
+        ("In what year was the Varno bridge built?", "It was built in March [1].", "year"),
+        ("In what year was the Varno bridge built?", "1873 [1].", None),
+        ("When did the talks in Varno begin?", "In January [1].", None),  # "when": any time answers it
+    ],
+)
+def test_a_date_question_wants_the_calendar_part_it_names(question, answer, lacking):
+    assert missing_precision(question, answer) == lacking
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "clash"),
+    [
+        (
+            "On what date was the ceasefire that ended the 2020 Varno war signed?",
+            "The ceasefire that ended the 2020 Varno war was signed on September 30, 1994 [1].",
+            (1994, 2020),
+        ),
+        ("On what date was the ceasefire that ended the 2020 Varno war signed?", "On 10 November 2020 [1].", None),
+        ("When did the 2019 Varno protests begin?", "In December 2018 [1].", None),  # a year before: can be
+        # the year is when the hall burned, not what the question dates
+        ("In what year was the Varno hall, destroyed by fire in June 2020, built?", "1873 [1].", None),
+        ("How many died in the 2020 Varno floods?", "Twelve died in 1994 [1].", None),  # not a time question
+    ],
+)
+def test_a_date_years_before_the_event_the_question_names_is_of_another_event(question, answer, clash):
+    assert before_asked_year(question, answer) == clash
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "declines"),
+    [
+        ("What was the cause of death of the former Varno governor?", "Cause of death was not announced [1].", True),
+        ("Who led the convoy to Varno?", "The reports do not say who led the convoy [1].", True),
+        ("Was the Varno commander arrested?", "He was not arrested [1].", False),  # answers a yes/no question
+        ("How many people were not evacuated from Varno?", "300 people were not evacuated [1].", False),
+        ("Who led the convoy to Varno?", "It was not led by Karim Dost but by Aziz Noor [1].", False),
+        ("When did the convoy reach Varno?", "It did not reach Varno until 4 May 2024 [1].", False),
+        ("What was the cause of the Varno fire?", "Faulty wiring caused the fire [1].", False),
+    ],
+)
+def test_an_answer_that_only_says_the_fact_is_not_given_declines(question, answer, declines):
+    assert says_not_given(question, answer) is declines
+
+
+def test_the_date_rules_pass_every_dev_gold_answer_with_its_evidence():
+    """The false-refusal guard on real text: each answerable question of the real dev split, its
+    gold answer alone and its evidence sentence as the answer, is not refused by the date rules."""
+    import json
+    from pathlib import Path
+
+    flagged = []
+    for line in (Path(__file__).parent.parent / "eval" / "real" / "questions.jsonl").read_text().splitlines():
+        q = json.loads(line)
+        if q["split"] != "dev" or not q.get("answer"):
+            continue
+        for answer in (f"{q['answer'][0]} [1].", f"{q['evidence']} [1]"):
+            if missing_precision(q["question"], answer) or before_asked_year(q["question"], answer):
+                flagged.append((q["id"], answer))
+            if says_not_given(q["question"], answer):
+                flagged.append((q["id"], answer))
+    assert flagged == []
+
+
+def test_a_name_that_opens_the_answer_is_still_a_name():
+    question = "Which country won the bid to host the AfCFTA secretariat?"
+    assert missing_kind(question, "Ghana won the bid to host the AfCFTA secretariat [1].") is None
+    assert missing_kind(question, "Several countries bid to host the AfCFTA secretariat [1].") == "name"
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reason"),
+    [
+        ("On what date did the Varno talks begin?", "They were expected to begin in January [1].", "no day for this"),
+        (
+            "On what date was the ceasefire that ended the 2020 Varno war signed?",
+            "It was signed on September 30, 1994 [1].",
+            "dates it to 1994, but the question is about 2020",
+        ),
+        (
+            "What was the cause of death of the Varno governor?",
+            "Cause of death was not announced [1].",
+            "do not give it",
+        ),
+    ],
+)
+def test_the_asked_kind_check_refuses_with_what_the_model_said(question, answer, reason):
+    from qa.answer.citations import resolve_citations
+    from qa.checks.asks import AskedKind
+    from qa.checks.base import Draft
+
+    passages = [Passage("The Varno talks and the 2020 Varno war were in the news.", "d", "d:0")]
+    text, cites = resolve_citations(answer, passages)
+    verdict = AskedKind()(Draft(question, question, question, text, cites, tuple(passages)))
+    assert verdict.action == "refuse" and reason in verdict.reason
+    assert answer.removesuffix(" [1].") in verdict.reason, "the reason quotes the model"

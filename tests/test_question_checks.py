@@ -107,3 +107,37 @@ def test_checks_are_built_by_name_and_an_unknown_name_is_a_clear_error():
     assert set(CHECKS) >= {"sentences", "asked_kind", "asked_about", "report_names", "claim", "newer_report"}
     with pytest.raises(ConfigError, match="Unknown check"):
         build_checks("claim,nonsense")
+
+
+def test_how_many_things_a_question_asks_for_is_not_a_figure_the_reports_must_state():
+    from qa.checks.gate import check_question
+
+    regions = [
+        Passage("The Anglophone crisis is concentrated in the North-West and South-West of Cameroon.", "c", "c:0")
+    ]
+    question = "In which two regions of Cameroon is the Anglophone crisis concentrated?"
+    assert read_question(question).answer_count == {"2"}
+    assert check_question(question, regions).allowed
+    assert CoverageGate(bar=1.0)(question, regions).allowed
+    # a figure about the event itself still must be there
+    trucks = [Passage("A convoy of trucks reached Varno; most arrived on Monday.", "t", "t:0")]
+    assert read_question("How many of the 40 trucks arrived in Varno?").answer_count == frozenset()
+    assert check_question("How many of the 40 trucks arrived in Varno?", trucks).missing == ("40",)
+
+
+def test_a_demonym_in_the_question_is_found_as_its_country_in_the_report():
+    from qa.checks.gate import check_question
+    from qa.text.terms import name_found
+
+    fire = [Passage("Five girls died in an escape room fire in Koszalin, Poland, on Friday.", "k", "k:0")]
+    assert check_question("What did Polish police say caused the Koszalin fire?", fire).allowed
+    assert name_found("Iraqi", "Protests spread across Baghdad, Iraq.")
+    assert name_found("Filipino", "Troops were sent to the south of the Philippines.")
+    assert not name_found("Polish", "Five girls died in an escape room fire in Koszalin.")
+
+
+def test_a_name_is_a_whole_word_not_the_capitals_inside_one():
+    from qa.text.terms import names_in
+
+    assert names_in("It was 34% for mAb114 and 29% for REGN-EB3.") == {"REGN-EB3"}  # "It" opens: not a name
+    assert {"Qaeda", "Al-Shabaab", "O'Brien"} <= names_in("Al-Shabaab and al-Qaeda, said O'Brien.")

@@ -19,7 +19,7 @@ from qa.checks.gate import evidence_text
 from qa.text.kinds import apart, wider
 from qa.text.markers import MARKER, strip_markers
 from qa.text.nlp import parse
-from qa.text.question import content_stems, read_question
+from qa.text.question import WH_WORDS, content_stems, read_question
 from qa.text.sentences import split_sentences
 from qa.text.terms import name_found, names_in, numbers_in, prefix_key, without_dates
 from qa.text.words import stem
@@ -90,8 +90,14 @@ def gives_kind(kind: Kind, question: str, answer: str) -> bool:
 
 
 def _names(text: str) -> set[str]:
-    """Names in ``text``, without a lone capitalised word that merely opens a sentence ("Some")."""
+    """Names in ``text``, without a lone capitalised word that merely opens a sentence ("Some");
+    an opener spaCy reads as a named entity stays a name ("Ghana won the bid")."""
+    from qa.text.question import NAME_LABELS
+
     openers = {m.group(1) for m in re.finditer(r"(?:^|[.!?]\s+)([A-Z][a-z]+)\s+[a-z]", text)}
+    if openers:
+        named = {w for e in parse(text).ents if e.label_ in NAME_LABELS for w in e.text.split()}
+        openers -= named
     return {n for n in names_in(text) if n not in openers}
 
 
@@ -99,6 +105,58 @@ def missing_kind(question: str, answer: str) -> Kind | None:
     """The kind of fact the question asks for when the answer lacks it, else None."""
     kind = asked_kind(question)
     return kind if kind is not None and not gives_kind(kind, question, answer) else None
+
+
+def missing_precision(question: str, answer: str) -> str | None:
+    """The calendar part ("day", "month", "year") a "what date / which year" question asks for
+    when no date in the answer gives it: "anticipated to begin in January" for "on what date"."""
+    from qa.text.dates import date_parts
+
+    wanted = read_question(question).time_parts
+    if not wanted:
+        return None
+    lacking = sorted(wanted - date_parts(strip_markers(answer)))
+    return lacking[0] if lacking else None
+
+
+def before_asked_year(question: str, answer: str) -> tuple[int, int] | None:
+    """``(answer's year, question's year)`` when a question that asks for a time names its event by
+    a year ("the 2020 Nagorno-Karabakh war": a year before a noun, not "destroyed in June 2020")
+    and every year the answer dates it to is more than a year earlier ("signed on September 30,
+    1994"): the date of another event, not of this one."""
+    from qa.text.dates import years_in
+
+    q = read_question(question)
+    if not (q.time_parts or q.asks == "time" or asked_kind(question) == "time"):
+        return None
+    asked = q.event_years
+    given = [y for y in years_in(strip_markers(answer)) if y not in asked]  # not the question's restated
+    if asked and given and max(given) < min(asked) - 1:
+        return max(given), min(asked)
+    return None
+
+
+def says_not_given(question: str, answer: str) -> bool:
+    """An answer to a what/who/when/how-many question that only says the fact is not given ("Cause
+    of death was not announced [1]"): every sentence's main verb is negated (spaCy's ``neg``) and
+    it names no figure, date or name the question does not. That is the model declining in its own
+    words, not an answer."""
+    q = read_question(question)
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    if q.asks is None or not words & (WH_WORDS - {"why"}):
+        return False  # yes/no and why questions: "He was not arrested" answers them
+    plain = strip_markers(answer)
+    sents = list(parse(plain).sents)
+    if not sents or not all(any(c.dep_ == "neg" for c in s.root.children) for s in sents):
+        return False
+    if numbers_in(without_dates(plain)) - numbers_in(without_dates(question)):
+        return False
+    from qa.text.dates import dates_in
+
+    if set(dates_in(plain)) - set(dates_in(question)):
+        return False
+    known = {prefix_key(w) for name in names_in(question) for w in name.split()}
+    return all(prefix_key(w) in known for name in _names(plain) for w in name.split())
 
 
 # --- what the asked-for fact is about --------------------------------------------------------------
@@ -304,10 +362,18 @@ class AskedKind:
     name = "asked_kind"
 
     def __call__(self, draft: Draft) -> Verdict:
+        said = strip_markers(draft.text)
         if kind := missing_kind(draft.focus, draft.text):
+            return Verdict.refuse(f"the passages give no {KIND_WORDS[kind]} for this (the model said: “{said}”)")
+        if part := missing_precision(draft.focus, draft.text):
+            return Verdict.refuse(f"the passages give no {part} for this (the model said: “{said}”)")
+        if years := before_asked_year(draft.focus, draft.text):
             return Verdict.refuse(
-                f"the passages give no {KIND_WORDS[kind]} for this (the model said: “{strip_markers(draft.text)}”)"
+                f"the model's answer dates it to {years[0]}, but the question is about {years[1]} "
+                f"(the model said: “{said}”)"
             )
+        if says_not_given(draft.focus, draft.text):
+            return Verdict.refuse(f"the passages do not give it (the model said: “{said}”)")
         return Verdict.ok()
 
 

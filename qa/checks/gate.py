@@ -78,9 +78,10 @@ def check_question(question: str, passages: Sequence[Passage], aliases=None) -> 
     terms = key_terms(question, date_days=False)
     haystack = evidence_text(passages)
     numbers = numbers_in(haystack.replace("-", " "))
-    time_frames = {d[:4] for d in read_question(question).dates}  # a full date's year is its time frame
+    q = read_question(question)
+    time_frames = {d[:4] for d in q.dates}  # a full date's year is its time frame
     missing = [n for n in sorted(question_names(question)) if not name_found(n, haystack, aliases)]
-    missing += [x for x in sorted(terms.numbers - time_frames) if x not in numbers]
+    missing += [x for x in sorted(terms.numbers - time_frames - q.answer_count) if x not in numbers]
     return GateDecision(not missing, tuple(missing))
 
 
@@ -122,7 +123,7 @@ class CoverageGate:
             for word in re.findall(r"[\w'’-]+", name):
                 if len(word) > 1 and not word.isdigit():
                     items[word] = max(self._weight(word), items.get(word, 0.0))
-        for figure in q.figures:
+        for figure in q.figures - q.answer_count:
             items[figure] = self._weight(figure)
         return items
 

@@ -32,3 +32,45 @@ def dates_in(text: str) -> list[str]:
         if value is not None:
             found.append(value.date().isoformat())
     return list(dict.fromkeys(found))
+
+
+# The calendar parts a time noun asks for ("on what date": a day; "in which year": a year), as
+# dateparser names them.
+TIME_NOUN_PARTS: dict[str, frozenset[str]] = {
+    "date": frozenset({"day"}),
+    "day": frozenset({"day"}),
+    "month": frozenset({"month"}),
+    "year": frozenset({"year"}),
+}
+
+
+def date_parts(text: str) -> frozenset[str]:
+    """The calendar parts the dates in ``text`` give between them: ``day`` ("August 28", "on
+    Monday", "yesterday"), ``month``, ``year``. ``dateparser`` finds and reads the dates; the
+    caller strips citation markers first ("January [3]" would read as January 3)."""
+    import calendar
+    import re
+
+    from dateparser.search import search_dates
+
+    found = set()
+    for part in ("day", "month", "year"):
+        if search_dates(text, languages=["en"], settings={"REQUIRE_PARTS": [part]}):
+            found.add(part)
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+    if words & {d.lower() for d in calendar.day_name}:
+        found.add("day")  # a weekday names a day (dateparser wants a month with a day)
+    return frozenset(found)
+
+
+def years_in(text: str) -> list[int]:
+    """The years of the DATE spans spaCy finds in ``text`` ("the 2020 war", "September 30, 1994")."""
+    import re
+
+    from qa.text.nlp import parse
+
+    years = []
+    for ent in parse(text).ents:
+        if ent.label_ == "DATE":
+            years += [int(y) for y in re.findall(r"\b(1[5-9]\d\d|2[01]\d\d)\b", ent.text)]
+    return years

@@ -90,3 +90,18 @@ def wider(general: str, specific: str) -> bool:
     if _wordnet().synset("unfortunate.n.01") in above:
         return False
     return bool(members & above)
+
+
+def pertains_to(adjective: str) -> tuple[str, ...]:
+    """The nouns an adjective pertains to in WordNet ("Polish" -> Poland, "Iraqi" -> Iraq,
+    "Filipino" -> Philippines): a question's demonym names the country its reports may name
+    instead. Empty for a word WordNet knows no such adjective for."""
+    found: list[str] = []
+    for pos in ("a", "s"):
+        for sense in _wordnet().synsets(adjective.lower(), pos):
+            for lemma in sense.lemmas():
+                try:
+                    found += [p.name().replace("_", " ") for p in lemma.pertainyms()]
+                except KeyError:  # a dangling pointer in the 0.0.23 data
+                    continue
+    return tuple(dict.fromkeys(found))

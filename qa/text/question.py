@@ -36,7 +36,8 @@ ENTITY_KIND: dict[str, Asks] = {
     "ORDINAL": "figure",
 }
 NAME_LABELS = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
-_WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "how", "why"})
+WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "how", "why"})
+_WH = WH_WORDS
 CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "NUM"})
 
 
@@ -53,6 +54,9 @@ class Question:
     terms: tuple[str, ...]  # stems of its content words (names' words included)
     counted: str | None = None  # lemma stem of what a "how many / how much" question counts ("child")
     counted_word: str | None = None  # that noun as the question writes it, lower case ("children")
+    time_parts: frozenset[str] = frozenset()  # calendar parts a "what date / which year" question asks for
+    event_years: tuple[int, ...] = ()  # years that name its event: "the 2020 Nagorno-Karabakh war"
+    answer_count: frozenset[str] = frozenset()  # how many things the answer names: "which two regions" -> 2
 
     @property
     def name_words(self) -> set[str]:
@@ -129,6 +133,31 @@ def _noun_kind(noun) -> Asks | None:
     return None
 
 
+def _answer_count(doc) -> frozenset[str]:
+    """The figure that says how many things a what/which question asks for ("in which two
+    regions", "what three demands"): the number modifying the noun the wh-word governs. It is the
+    answer's shape, not a fact the reports must state."""
+    for t in doc:
+        if t.lower_ in ("what", "which"):
+            noun = _governed_noun(doc, t.i)
+            if noun is None:
+                return frozenset()
+            return frozenset(n for c in noun.children if c.dep_ == "nummod" for n in numbers_in(c.text))
+    return frozenset()
+
+
+def _time_parts(doc) -> frozenset[str]:
+    """What a what/which question's time noun asks for: "on what date" a day, "in which year" a
+    year (``TIME_NOUN_PARTS``, dateparser's names); nothing for "when" (any time answers it)."""
+    from qa.text.dates import TIME_NOUN_PARTS
+
+    for t in doc:
+        if t.lower_ in ("what", "which"):
+            noun = _governed_noun(doc, t.i)
+            return TIME_NOUN_PARTS.get(noun.lemma_.lower(), frozenset()) if noun is not None else frozenset()
+    return frozenset()
+
+
 def _clean(name: str) -> str:
     """A name without a leading article or a trailing possessive ("the Al Noor Mosque", "Sea-Eye's")."""
     name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.IGNORECASE)
@@ -185,6 +214,16 @@ def read_question(text: str) -> Question:
             focus.append(stem(t.lemma_.lower()))
     counted = _counted(doc)
     return Question(
+        time_parts=_time_parts(doc),
+        answer_count=_answer_count(doc),
+        event_years=tuple(
+            int(t.text)
+            for t in doc
+            if re.fullmatch(r"1[5-9]\d\d|2[01]\d\d", t.text)
+            and t.head.i > t.i
+            and t.head.pos_ in ("NOUN", "PROPN")
+            and t.head.lower_ not in CALENDAR_WORDS
+        ),
         text=text,
         asks=_asks(doc),
         focus=tuple(dict.fromkeys(focus)),

@@ -19,7 +19,7 @@ _WORD_NUMBER = re.compile(
     rf"\b({'|'.join(_TENS)})[-\s](one|{'|'.join(_UNITS[:8])})\b|\b({'|'.join(WORD_NUMBERS)})\b", re.IGNORECASE
 )
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
-_NAME = re.compile(r"(?:[A-Z][\w'’\-]*(?:-[A-Z]\w*)?)(?:\s+(?:of\s+|al-|the\s+)?[A-Z][\w'’\-]*)*")
+_NAME = re.compile(r"(?<![\w'’])(?:[A-Z][\w'’\-]*(?:-[A-Z]\w*)?)(?:\s+(?:of\s+|al-|the\s+)?[A-Z][\w'’\-]*)*")
 # Capitalised words that carry no specific content when they open a question or sentence:
 # they never start a name ("When", "Did", "According").
 NOT_A_NAME = QUESTION_WORDS | CALENDAR_WORDS | {"one", *WORD_NUMBERS}
@@ -140,6 +140,13 @@ def name_found(name: str, haystack: str, aliases=None) -> bool:
             return _acronym_found(part, haystack)
         return all(re.search(rf"(?<!\w){re.escape(prefix_key(w))}", lower) for w in part.split("-") if w)
 
-    if all(part_found(p) for p in re.split(r"\s+", name) if p):
+    def demonym_found(part: str) -> bool:  # "Polish" for a report that says "Poland" (WordNet, on a miss)
+        if not re.fullmatch(r"[A-Z][a-z]{2,}", part):
+            return False
+        from qa.text.kinds import pertains_to
+
+        return any(part_found(noun) for noun in pertains_to(part))
+
+    if all(part_found(p) or demonym_found(p) for p in re.split(r"\s+", name) if p):
         return True
     return _acronym_found(name, haystack)
