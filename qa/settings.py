@@ -84,6 +84,10 @@ class Settings(BaseSettings):
 
     # Trust: refuse what the reports don't say, check every cited sentence
     gate: bool = Field(True, description="refuse before generation when the passages lack the question's names/figures")
+    evidence_first: bool = Field(
+        False,
+        description="the model first copies the passage sentence that answers, then answers (only the answer is shown)",
+    )
     verify: bool = Field(True, description="drop answer sentences their cited passages don't state")
     verify_with_model: bool = Field(True, description="ask the model yes/no when the cheap checks are undecided")
     gate_kind: Literal["names", "coverage"] = Field(

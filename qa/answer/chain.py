@@ -19,6 +19,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from qa.answer.citations import MarkerStream, is_refusal, resolve_citations
 from qa.answer.context import format_context, format_history
+from qa.answer.evidence import EvidenceStream, answer_part
 from qa.answer.followup import rewrite_problem, with_previous
 from qa.answer.prompts import load_examples, load_text, prompt_hash
 from qa.checks.base import Check, Draft, run_checks
@@ -51,11 +52,14 @@ class Done:
 Event = Union[Retrieved, Token, Done]
 
 
-def answer_prompt() -> tuple[ChatPromptTemplate, str]:
-    """System rules and few-shot turns first (a byte-identical, cacheable prefix), then the question."""
-    system = load_text("answer_system.txt")
+def answer_prompt(evidence_first: bool = False) -> tuple[ChatPromptTemplate, str]:
+    """System rules and few-shot turns first (a byte-identical, cacheable prefix), then the question.
+    ``evidence_first``: the prompt that has the model copy the answering sentence first
+    (:mod:`qa.answer.evidence`)."""
+    variant = "_evidence" if evidence_first else ""
+    system = load_text(f"answer_system{variant}.txt")
     user = load_text("answer_user.txt", frozenset({"context", "question"}))
-    examples = load_examples("answer_examples.json")
+    examples = load_examples(f"answer_examples{variant}.json")
     messages: list = [SystemMessage(content=system.text)]
     for asked, answered in examples:
         messages += [HumanMessage(content=asked), AIMessage(content=answered)]
@@ -89,13 +93,16 @@ class AnswerChain:
         *,
         gate: Gate | None = None,
         checks: Sequence[Check] = (),
+        evidence_first: bool = False,
     ) -> None:
-        """``gate`` runs before generation; ``checks`` after it, in order (see :mod:`qa.factory`)."""
+        """``gate`` runs before generation; ``checks`` after it, in order (see :mod:`qa.factory`);
+        ``evidence_first``: the model copies the answering sentence before it answers."""
         self.retriever = retriever
         self.chat_model = chat_model
         self.gate = gate
         self.checks = tuple(checks)
-        prompt, self.prompt_hash = answer_prompt()
+        self.evidence_first = evidence_first
+        prompt, self.prompt_hash = answer_prompt(evidence_first)
         self.latest_note = load_text("latest_note.txt").text.strip()
         self.earliest_note = load_text("earliest_note.txt").text.strip()
         self.generate = prompt | chat_model | StrOutputParser()
@@ -150,11 +157,16 @@ class AnswerChain:
         elif retrieval.earliest:  # the story's oldest report first: say so, as for "latest"
             asked = f"{asked}\n{self.earliest_note}"
         inputs = {"context": format_context(passages), "question": asked}
+        evidence = EvidenceStream() if self.evidence_first else None
         for token in _model_errors(self.generate.stream(inputs), self.chat_model):
             first_token = first_token or time.perf_counter() - started
             parts.append(token)
+            if evidence is not None:
+                token = evidence.feed(token)
             if shown := markers.feed(token):
                 yield Token(shown)
+        if evidence is not None and (rest := evidence.flush()) and (shown := markers.feed(rest)):
+            yield Token(shown)
         if tail := markers.flush():
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
@@ -162,7 +174,7 @@ class AnswerChain:
             question,
             focus or question,
             rewritten or question,
-            *resolve_citations("".join(parts), passages),
+            *resolve_citations(answer_part("".join(parts)) if evidence is not None else "".join(parts), passages),
             tuple(passages),
             recency=retrieval.recency,
             as_of=retrieval.filters.as_of,
