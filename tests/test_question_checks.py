@@ -131,9 +131,10 @@ def test_a_demonym_in_the_question_is_found_as_its_country_in_the_report():
 
     fire = [Passage("Five girls died in an escape room fire in Koszalin, Poland, on Friday.", "k", "k:0")]
     assert check_question("What did Polish police say caused the Koszalin fire?", fire).allowed
-    assert name_found("Iraqi", "Protests spread across Baghdad, Iraq.")
-    assert name_found("Filipino", "Troops were sent to the south of the Philippines.")
-    assert not name_found("Polish", "Five girls died in an escape room fire in Koszalin.")
+    assert name_found("Iraqi", "Protests spread across Baghdad, Iraq.", demonyms=True)
+    assert name_found("Filipino", "Troops were sent to the south of the Philippines.", demonyms=True)
+    assert not name_found("Polish", "Five girls died in an escape room fire in Koszalin.", demonyms=True)
+    assert not name_found("Polish", "Koszalin, Poland."), "only the gate reads demonyms (WordNet loads on a miss)"
 
 
 def test_a_name_is_a_whole_word_not_the_capitals_inside_one():

@@ -32,6 +32,7 @@ class EvidenceStream:
         self._text = ""
         self._shown = 0  # characters of the answer already let through
         self._open = False
+        self._start = 0  # where the answer starts in ``_text``, once the label came
 
     def feed(self, token: str) -> str:
         self._text += token

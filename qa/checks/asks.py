@@ -19,7 +19,7 @@ from qa.checks.gate import evidence_text
 from qa.text.kinds import apart, wider
 from qa.text.markers import MARKER, strip_markers
 from qa.text.nlp import parse
-from qa.text.question import WH_WORDS, content_stems, read_question
+from qa.text.question import content_stems, read_question
 from qa.text.sentences import split_sentences
 from qa.text.terms import name_found, names_in, numbers_in, prefix_key, without_dates
 from qa.text.words import stem
@@ -142,8 +142,7 @@ def says_not_given(question: str, answer: str) -> bool:
     it names no figure, date or name the question does not. That is the model declining in its own
     words, not an answer."""
     q = read_question(question)
-    words = set(re.findall(r"[a-z]+", question.lower()))
-    if q.asks is None or not words & (WH_WORDS - {"why"}):
+    if q.asks is None or q.wh in (None, "why"):
         return False  # yes/no and why questions: "He was not arrested" answers them
     plain = strip_markers(answer)
     sents = list(parse(plain).sents)

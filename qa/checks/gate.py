@@ -80,7 +80,7 @@ def check_question(question: str, passages: Sequence[Passage], aliases=None) -> 
     numbers = numbers_in(haystack.replace("-", " "))
     q = read_question(question)
     time_frames = {d[:4] for d in q.dates}  # a full date's year is its time frame
-    missing = [n for n in sorted(question_names(question)) if not name_found(n, haystack, aliases)]
+    missing = [n for n in sorted(question_names(question)) if not name_found(n, haystack, aliases, demonyms=True)]
     missing += [x for x in sorted(terms.numbers - time_frames - q.answer_count) if x not in numbers]
     return GateDecision(not missing, tuple(missing))
 
@@ -139,7 +139,9 @@ class CoverageGate:
         from qa.text.question import read_question
 
         figures = read_question(question).figures
-        found = {w: (w in numbers) if w in figures else name_found(w, haystack, self.aliases) for w in weights}
+        found = {
+            w: (w in numbers) if w in figures else name_found(w, haystack, self.aliases, demonyms=True) for w in weights
+        }
         total = sum(weights.values())
         share = sum(weights[w] for w, ok in found.items() if ok) / total
         missing = tuple(sorted((w for w, ok in found.items() if not ok), key=lambda w: -weights[w]))

@@ -63,6 +63,9 @@ def date_parts(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+YEAR = r"1[5-9]\d\d|2[01]\d\d"  # a four-digit year, 1500-2199
+
+
 def years_in(text: str) -> list[int]:
     """The years of the DATE spans spaCy finds in ``text`` ("the 2020 war", "September 30, 1994")."""
     import re
@@ -72,5 +75,5 @@ def years_in(text: str) -> list[int]:
     years = []
     for ent in parse(text).ents:
         if ent.label_ == "DATE":
-            years += [int(y) for y in re.findall(r"\b(1[5-9]\d\d|2[01]\d\d)\b", ent.text)]
+            years += [int(y) for y in re.findall(rf"\b(?:{YEAR})\b", ent.text)]
     return years

@@ -23,6 +23,7 @@ process, on the first "how many" question whose figure counts another noun.
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
@@ -92,6 +93,7 @@ def wider(general: str, specific: str) -> bool:
     return bool(members & above)
 
 
+@functools.lru_cache(maxsize=1024)
 def pertains_to(adjective: str) -> tuple[str, ...]:
     """The nouns an adjective pertains to in WordNet ("Polish" -> Poland, "Iraqi" -> Iraq,
     "Filipino" -> Philippines): a question's demonym names the country its reports may name

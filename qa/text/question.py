@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from qa.text.dates import YEAR
 from qa.text.nlp import parse
 from qa.text.terms import numbers_in, without_dates
 from qa.text.words import CALENDAR_WORDS, STOPWORDS, stem
@@ -36,8 +37,7 @@ ENTITY_KIND: dict[str, Asks] = {
     "ORDINAL": "figure",
 }
 NAME_LABELS = frozenset({"PERSON", "NORP", "ORG", "GPE", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
-WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "how", "why"})
-_WH = WH_WORDS
+_WH = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "how", "why"})
 CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN", "NUM"})
 
 
@@ -55,6 +55,7 @@ class Question:
     counted: str | None = None  # lemma stem of what a "how many / how much" question counts ("child")
     counted_word: str | None = None  # that noun as the question writes it, lower case ("children")
     time_parts: frozenset[str] = frozenset()  # calendar parts a "what date / which year" question asks for
+    wh: str | None = None  # its wh-word, lower case ("what", "who"); None for a yes/no question
     event_years: tuple[int, ...] = ()  # years that name its event: "the 2020 Nagorno-Karabakh war"
     answer_count: frozenset[str] = frozenset()  # how many things the answer names: "which two regions" -> 2
 
@@ -215,11 +216,12 @@ def read_question(text: str) -> Question:
     counted = _counted(doc)
     return Question(
         time_parts=_time_parts(doc),
+        wh=next((t.lower_ for t in doc if t.lower_ in _WH), None),
         answer_count=_answer_count(doc),
         event_years=tuple(
             int(t.text)
             for t in doc
-            if re.fullmatch(r"1[5-9]\d\d|2[01]\d\d", t.text)
+            if re.fullmatch(YEAR, t.text)
             and t.head.i > t.i
             and t.head.pos_ in ("NOUN", "PROPN")
             and t.head.lower_ not in CALENDAR_WORDS

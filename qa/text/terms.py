@@ -125,9 +125,11 @@ def _acronym_found(name: str, haystack: str) -> bool:
     return False
 
 
-def name_found(name: str, haystack: str, aliases=None) -> bool:
+def name_found(name: str, haystack: str, aliases=None, *, demonyms: bool = False) -> bool:
     """A name, or another name of the same actor, occurs in the text (inflection allowed; an
-    acronym stands for the name it abbreviates and back)."""
+    acronym stands for the name it abbreviates and back). ``demonyms``: a demonym also matches
+    the country WordNet says it pertains to (the gate's question names; loading WordNet takes ~5 s,
+    so only on a miss and only there)."""
     if aliases is not None and (groups := aliases.groups_in(name)):
         if set(groups) & set(aliases.groups_in(haystack)):
             return True
@@ -141,7 +143,7 @@ def name_found(name: str, haystack: str, aliases=None) -> bool:
         return all(re.search(rf"(?<!\w){re.escape(prefix_key(w))}", lower) for w in part.split("-") if w)
 
     def demonym_found(part: str) -> bool:  # "Polish" for a report that says "Poland" (WordNet, on a miss)
-        if not re.fullmatch(r"[A-Z][a-z]{2,}", part):
+        if not demonyms or not re.fullmatch(r"[A-Z][a-z]{2,}", part):
             return False
         from qa.text.kinds import pertains_to
 
