@@ -49,6 +49,8 @@ def replay(
     gate_bar: float,
     bar: float,
     judge=None,
+    fallback: Path | None = None,
+    fallback_on: frozenset = frozenset(),
 ):
     from qa.answer.chain import NOT_COVERED, newest_report_note
     from qa.answer.citations import is_refusal, resolve_citations
@@ -76,9 +78,10 @@ def replay(
     rarity = make_retriever(settings, store, aliases).lexical.rarity if store is not None else None
     gate = None if gate_kind == "off" else build_gate(gate_kind, aliases=aliases, rarity=rarity, bar=gate_bar)
     checks = build_checks(checks, aliases=aliases, reports=reports, judge=judge)
-    rows = []
-    for q in gold:
-        rec = recorded[q.id]["answer"]
+
+    def decide(q, rec):
+        """The recorded draft ``rec`` of question ``q`` through the bar, the gate and the checks:
+        ``(stage, reason, text, citations, withheld, recency, passages)``."""
         passages = tuple(
             Passage(
                 **{k: p.get(k) for k in ("text", "doc_id", "title", "source", "url", "published", "page")},
@@ -118,6 +121,18 @@ def replay(
                         stage, reason, text, withheld = name, refusal, NOT_COVERED, resolved
                     else:
                         stage, text, citations = None, draft.text, draft.citations
+        return stage, reason, text, citations, withheld, recency, passages
+
+    second = {}
+    if fallback is not None:  # a second recorded draft per question (another prompt), tried on a refusal
+        second = {q["id"]: q for path in str(fallback).split(",") for q in json.loads(_read(Path(path)))["questions"]}
+    rows = []
+    for q in gold:
+        stage, reason, text, citations, withheld, recency, passages = decide(q, recorded[q.id]["answer"])
+        if stage in fallback_on and q.id in second:
+            again = decide(q, second[q.id]["answer"])
+            if again[0] is None:
+                stage, reason, text, citations, withheld, recency, passages = again
         abstained = stage is not None
         answer = Answer(
             question=q.question,
@@ -188,6 +203,16 @@ def main() -> None:
         action="store_true",
         help="also run the model verifier (the bundled model answers the yes/no questions; slow)",
     )
+    ap.add_argument(
+        "--fallback",
+        type=Path,
+        help="a second recording of the same questions (another prompt): its draft is tried when the first is refused",
+    )
+    ap.add_argument(
+        "--fallback-on",
+        default="sentences,asked_kind,asked_about,counted,newer_report,claim,report_names",
+        help="the stages whose refusal tries the second draft (add 'model' for the model's own refusals)",
+    )
     ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
     args = ap.parse_args()
     judge = None
@@ -198,7 +223,17 @@ def main() -> None:
 
         judge = model_judge(make_chat_model(Settings()))
     agg, stages, rows = replay(
-        args.report, args.questions, args.split, args.store, args.checks, args.gate, args.gate_bar, args.bar, judge
+        args.report,
+        args.questions,
+        args.split,
+        args.store,
+        args.checks,
+        args.gate,
+        args.gate_bar,
+        args.bar,
+        judge,
+        args.fallback,
+        frozenset(s.strip() for s in args.fallback_on.split(",") if s.strip()),
     )
     print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
     for r in rows:

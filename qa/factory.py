@@ -169,13 +169,16 @@ def build_chain(
     gate_bar: float = 0.5,
     rarity=None,
     evidence_first: bool = False,
+    second_draft: bool = False,
 ):
     """An ``AnswerChain`` over ``retriever`` and ``chat_model`` with the gate and checks switched on."""
     from qa.answer.chain import AnswerChain
 
     chosen = build_checks(checks, aliases=aliases, reports=reports, judge=judge) if verify else []
     the_gate = build_gate(gate_kind, aliases=aliases, rarity=rarity, bar=gate_bar) if gate else None
-    return AnswerChain(retriever, chat_model, gate=the_gate, checks=chosen, evidence_first=evidence_first)
+    return AnswerChain(
+        retriever, chat_model, gate=the_gate, checks=chosen, evidence_first=evidence_first, second_draft=second_draft
+    )
 
 
 def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=None):
@@ -203,4 +206,5 @@ def make_chain(settings: Settings, store: ReportStore | None = None, chat_model=
         gate_bar=settings.gate_bar,
         rarity=lexical.rarity if lexical is not None else None,
         evidence_first=settings.evidence_first,
+        second_draft=settings.second_draft,
     )

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         False,
         description="the model first copies the passage sentence that answers, then answers (only the answer is shown)",
     )
+    second_draft: bool = Field(
+        False,
+        description="when a check withholds the answer, the model writes a second one with the other prompt; "
+        "it is given only if it passes every check",
+    )
     verify: bool = Field(True, description="drop answer sentences their cited passages don't state")
     verify_with_model: bool = Field(True, description="ask the model yes/no when the cheap checks are undecided")
     gate_kind: Literal["names", "coverage"] = Field(

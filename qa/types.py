@@ -122,6 +122,8 @@ class Answer:
     # The model's draft a check after generation refused to give (None otherwise): kept so the
     # eval can tell a refusal that withheld a wrong answer from one that withheld a right one.
     withheld: str | None = None
+    # Given by a second draft: why a check withheld the first ("<check>: <reason>"), else None.
+    redrafted: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,6 +134,7 @@ class Answer:
             "reason": self.reason,
             "refused_by": self.refused_by,
             "withheld": self.withheld,
+            "redrafted": self.redrafted,
             "citations": [c.to_json() for c in self.citations],
             "passages": [{"n": n, **p.to_json()} for n, p in enumerate(self.passages, start=1)],
             "timings": asdict(self.timings),
@@ -175,6 +178,7 @@ class Answer:
             ),
             refused_by=data.get("refused_by"),
             withheld=data.get("withheld"),
+            redrafted=data.get("redrafted"),
         )
 
 

@@ -164,3 +164,20 @@ def test_each_sentence_shows_whether_it_was_verified_and_dropped_ones_are_listed
     assert '<li class="cq-check cq-supported">✓ Kept.' in html and "[1]" in html
     assert '<li class="cq-check cq-unsupported">✗ Made up' in html
     assert_inert(html)
+
+
+def test_an_answer_from_a_second_draft_says_a_check_withheld_the_first_and_why_escaped():
+    turn = ChatTurn("q", Filters())
+    turn.answer = Answer(
+        question="q",
+        text="Kept [1].",
+        abstained=False,
+        citations=(Citation(1, passage()),),
+        passages=(passage(),),
+        redrafted=f"sentences: not in them: {EVIL}",
+    )
+    html = render.render_assistant(turn, 0)
+    assert "withheld the model&#39;s first answer" in html and "sentences: not in them: &lt;script&gt;" in html
+    assert_inert(html)
+    plain = render.render_assistant(ChatTurn("q", Filters()), 0)
+    assert "first answer" not in plain

@@ -94,15 +94,23 @@ class AnswerChain:
         gate: Gate | None = None,
         checks: Sequence[Check] = (),
         evidence_first: bool = False,
+        second_draft: bool = False,
     ) -> None:
         """``gate`` runs before generation; ``checks`` after it, in order (see :mod:`qa.factory`);
-        ``evidence_first``: the model copies the answering sentence before it answers."""
+        ``evidence_first``: the model copies the answering sentence before it answers;
+        ``second_draft``: when a check refuses the draft, the model writes another with the other
+        prompt (evidence first, or not) and that one is given if it passes every check."""
         self.retriever = retriever
         self.chat_model = chat_model
         self.gate = gate
         self.checks = tuple(checks)
         self.evidence_first = evidence_first
         prompt, self.prompt_hash = answer_prompt(evidence_first)
+        self.second = None
+        if second_draft:
+            other, other_hash = answer_prompt(not evidence_first)
+            self.second = other | chat_model | StrOutputParser()
+            self.prompt_hash = prompt_hash(self.prompt_hash, other_hash)  # the eval tells the set-ups apart
         self.latest_note = load_text("latest_note.txt").text.strip()
         self.earliest_note = load_text("earliest_note.txt").text.strip()
         self.generate = prompt | chat_model | StrOutputParser()
@@ -170,16 +178,27 @@ class AnswerChain:
         if tail := markers.flush():
             yield Token(tail)
         timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
-        draft = Draft(
-            question,
-            focus or question,
-            rewritten or question,
-            *resolve_citations(answer_part("".join(parts)) if evidence is not None else "".join(parts), passages),
-            tuple(passages),
-            recency=retrieval.recency,
-            as_of=retrieval.filters.as_of,
-        )
-        answer, earlier = self._finish(draft, timings, base)
+
+        def drafted(reply: str, evidence_first: bool) -> Draft:
+            return Draft(
+                question,
+                focus or question,
+                rewritten or question,
+                *resolve_citations(answer_part(reply) if evidence_first else reply, passages),
+                tuple(passages),
+                recency=retrieval.recency,
+                as_of=retrieval.filters.as_of,
+            )
+
+        answer, earlier = self._finish(drafted("".join(parts), self.evidence_first), timings, base)
+        if self.second is not None and answer.abstained and answer.refused_by not in ("model", None):
+            # A check withheld the draft: one more, written with the other prompt, checked the same way.
+            reply = "".join(_model_errors(self.second.stream(inputs), self.chat_model))
+            timings = replace(timings, total_s=round(time.perf_counter() - started, 4))
+            again, notes = self._finish(drafted(reply, not self.evidence_first), timings, base)
+            if not again.abstained:
+                log.info("second draft given; the first was refused by %s: %s", answer.refused_by, answer.reason)
+                answer, earlier = replace(again, redrafted=f"{answer.refused_by}: {answer.reason}"), notes
         if retrieval.recency and (note := newest_report_note(answer)):
             note += earlier
             yield Token(note)  # a "latest" answer says how recent its evidence is

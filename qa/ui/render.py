@@ -119,6 +119,11 @@ def render_assistant(turn: ChatTurn, index: int) -> str:
                 '<p class="cq-hint">This answer cites no passage; the passages consulted are in the sources panel.</p>'
             )
         parts.append(verification(answer))
+        if answer.redrafted:
+            parts.append(
+                '<p class="cq-hint">A check withheld the model&#39;s first answer; this second one passed every '
+                f"check. (First answer withheld by {esc(answer.redrafted)}.)</p>"
+            )
     elif turn.stopped:
         if turn.text:
             parts.append(render_answer_text(turn.text, index, range(1, len(turn.passages) + 1)))
