@@ -129,9 +129,11 @@ def replay(
     rows = []
     for q in gold:
         stage, reason, text, citations, withheld, recency, passages = decide(q, recorded[q.id]["answer"])
+        redrafted = None
         if stage in fallback_on and q.id in second:
             again = decide(q, second[q.id]["answer"])
             if again[0] is None:
+                redrafted = f"{stage}: {reason}"
                 stage, reason, text, citations, withheld, recency, passages = again
         abstained = stage is not None
         answer = Answer(
@@ -143,6 +145,7 @@ def replay(
             reason=reason if abstained else None,
             refused_by=stage,
             withheld=withheld,
+            redrafted=redrafted,
         )
         if not abstained and recency and (note := newest_report_note(answer)):
             answer = replace(answer, text=answer.text + note)
@@ -178,6 +181,7 @@ def replay(
         agg[f"lenient_{kind}"] = m.mean_or_none(r.scores.get("lenient") for r in rows if r.gold.type == kind)
     answerable = [r for r in rows if not r.gold.unanswerable]
     agg["false_refusals"] = m.mean_or_none(float(r.answer.abstained) for r in answerable)
+    agg["second_drafts"] = scoring.second_drafts(rows)
     return agg, scoring.by_stage(rows), rows
 
 

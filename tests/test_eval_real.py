@@ -103,6 +103,26 @@ def test_refusals_are_counted_by_the_stage_that_made_them():
     assert stages["sentences"] == {"refusals": 3, "right": 2, "wrong": 1, "withheld_wrong": 1, "precision": 0.6667}
 
 
+def test_answers_given_by_a_second_draft_are_counted_right_wrong_or_unanswerable():
+    from types import SimpleNamespace
+
+    from qa.eval.report import _second_drafts_line
+    from qa.eval.scoring import second_drafts
+
+    def row(unanswerable, abstained, redrafted, lenient=None):
+        return SimpleNamespace(
+            gold=SimpleNamespace(unanswerable=unanswerable),
+            answer=SimpleNamespace(abstained=abstained, redrafted=redrafted),
+            scores={"lenient": lenient},
+        )
+
+    rows = [row(False, False, "sentences: x", 1.0), row(False, False, "counted: y", 0.0), row(True, False, "gate: z")]
+    rows += [row(False, False, None, 1.0), row(False, True, None)]
+    assert second_drafts(rows) == {"given": 3, "right": 1, "wrong": 1, "unanswerable": 1}
+    assert "Second drafts given" in _second_drafts_line(second_drafts(rows))
+    assert _second_drafts_line(second_drafts(rows[3:])) == "", "no line when none was given"
+
+
 def test_a_refusal_keeps_the_draft_it_withheld_and_the_eval_scores_it():
     from qa.eval.dataset import GoldQuestion
     from qa.eval.scoring import answer_scores

@@ -105,6 +105,7 @@ def render_markdown(report: EvalReport, plots: list[Path], deltas: list[Delta] |
         _latency_table(report.aggregates),
         _by_type_table(report.by_type),
         _by_stage_table(report.by_stage),
+        _second_drafts_line(report.second_drafts),
         _plots_section(plots),
         _worst_section(report),
     ]
@@ -164,6 +165,16 @@ def _by_stage_table(by_stage: dict[str, dict[str, Any]]) -> str:
         "the model wrote one, or withheld a right one.\n\n"
         "| stage | refusals | right | of which wrong drafts withheld | wrong | precision |\n"
         f"|---|---|---|---|---|---|\n{body}"
+    )
+
+
+def _second_drafts_line(counts: dict[str, int]) -> str:
+    if not counts.get("given"):
+        return ""
+    return (
+        f"Second drafts given (a check withheld the first, `CONFLICT_QA_SECOND_DRAFT`): {counts['given']}: "
+        f"{counts['right']} right, {counts['wrong']} wrong, {counts['unanswerable']} to questions the store has "
+        "no answer to."
     )
 
 

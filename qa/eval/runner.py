@@ -88,6 +88,7 @@ class EvalReport:
     aggregates: dict[str, Any]
     by_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_stage: dict[str, dict[str, Any]] = field(default_factory=dict)
+    second_drafts: dict[str, int] = field(default_factory=dict)
 
     @property
     def tradeoff(self) -> list[dict[str, Any]]:
@@ -105,6 +106,7 @@ class EvalReport:
             "aggregates": self.aggregates,
             "by_type": self.by_type,
             "refusals_by_stage": self.by_stage,
+            "second_drafts": self.second_drafts,
             "refusal_tradeoff": self.tradeoff,
             "questions": [r.to_json() for r in self.rows],
         }
@@ -139,7 +141,9 @@ def run_eval(
             on_question(rows[-1])
     config = describe_run(settings, chain, retrieval_only=retrieval_only, judge=judge, extra=extra_config)
     aggregates = scoring.aggregate(rows, retrieval_only=retrieval_only, top_k=settings.top_k)
-    return EvalReport(config, rows, aggregates, scoring.by_type(rows), scoring.by_stage(rows))
+    return EvalReport(
+        config, rows, aggregates, scoring.by_type(rows), scoring.by_stage(rows), scoring.second_drafts(rows)
+    )
 
 
 def evaluate_question(

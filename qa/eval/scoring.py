@@ -208,6 +208,21 @@ def by_stage(rows: Sequence[Any]) -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]["refusals"]))
 
 
+def second_drafts(rows: Sequence[Any]) -> dict[str, int]:
+    """The answers a second draft gave (a check withheld the first): how many were right, wrong,
+    or given to a question the store has no answer to."""
+    out = {"given": 0, "right": 0, "wrong": 0, "unanswerable": 0}
+    for r in rows:
+        if r.answer is None or r.answer.abstained or not getattr(r.answer, "redrafted", None):
+            continue
+        out["given"] += 1
+        if r.gold.unanswerable:
+            out["unanswerable"] += 1
+        else:
+            out["right" if (getattr(r, "scores", None) or {}).get("lenient") == 1.0 else "wrong"] += 1
+    return out
+
+
 def summary(aggregates: dict[str, Any]) -> dict[str, Any]:
     """The ``--json`` object: exactly ``SUMMARY_KEYS``."""
     return {key: aggregates.get(key) for key in SUMMARY_KEYS}
