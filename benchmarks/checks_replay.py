@@ -131,7 +131,12 @@ def replay(
         stage, reason, text, citations, withheld, recency, passages = decide(q, recorded[q.id]["answer"])
         redrafted = None
         if stage in fallback_on and q.id in second:
-            again = decide(q, second[q.id]["answer"])
+            first, other = recorded[q.id]["answer"], second[q.id]["answer"]
+            if [x.get("doc_id") for x in first.get("passages", [])] != [
+                x.get("doc_id") for x in other.get("passages", [])
+            ]:
+                print(f"warning: {q.id}: the second recording retrieved other passages", file=sys.stderr)
+            again = decide(q, {**other, "passages": first.get("passages", [])})  # the chain reuses them
             if again[0] is None:
                 redrafted = f"{stage}: {reason}"
                 stage, reason, text, citations, withheld, recency, passages = again
@@ -214,8 +219,8 @@ def main() -> None:
     )
     ap.add_argument(
         "--fallback-on",
-        default="sentences,asked_kind,asked_about,counted,newer_report,claim,report_names",
-        help="the stages whose refusal tries the second draft (add 'model' for the model's own refusals)",
+        default="",
+        help="the stages whose refusal tries the second draft (default: every check of --checks, as the chain does)",
     )
     ap.add_argument("--show", default="", help="print the questions a stage refused (its name)")
     args = ap.parse_args()
@@ -237,7 +242,7 @@ def main() -> None:
         args.bar,
         judge,
         args.fallback,
-        frozenset(s.strip() for s in args.fallback_on.split(",") if s.strip()),
+        frozenset(s.strip() for s in (args.fallback_on or args.checks).split(",") if s.strip()),
     )
     print(json.dumps({"aggregates": agg, "refusals_by_stage": stages}, indent=1))
     for r in rows:

@@ -363,3 +363,20 @@ def test_reports_ingested_since_the_last_question_are_marked_new(settings, store
     titles = sorted(row[0] for row in table["data"])
     assert titles == ["Old report", "new · New report"], "only the report ingested after the question is new"
     assert [row[0] for row in handlers.on_refresh("", None)[0]["data"]].count("new · New report") == 0
+
+
+def test_a_withheld_answer_is_cleared_while_a_second_draft_is_written_and_the_answer_says_so(settings, sample_store):
+    from qa.ui.state import REDRAFTING
+
+    redrafting = settings.model_copy(update={"second_draft": True})
+    wrong = "ISIS-K was established in 1987 in Kandahar [1]."
+    second = 'Evidence: "established in 2015" [1]\nAnswer: ISIS-K was established in 2015 [1].'
+    handlers, _ = handlers_for(redrafting, sample_store, wrong, second)
+    steps = ask(handlers, Q)
+    texts = [assistant(s) for s in steps]
+    assert any("1987" in t for t in texts), "the first draft streamed"
+    cleared = next(i for i, t in enumerate(texts) if REDRAFTING.split(" (")[0] in t)
+    assert "1987" not in texts[cleared], "the withheld draft is taken off the screen"
+    final = texts[-1]
+    assert "2015" in final and "1987" not in final.split("cq-redrafted")[0] and "Evidence" not in final
+    assert "withheld the model&#39;s first answer" in final and "cq-status" not in final

@@ -177,7 +177,9 @@ def test_an_answer_from_a_second_draft_says_a_check_withheld_the_first_and_why_e
         redrafted=f"sentences: not in them: {EVIL}",
     )
     html = render.render_assistant(turn, 0)
-    assert "withheld the model&#39;s first answer" in html and "sentences: not in them: &lt;script&gt;" in html
+    assert "withheld the model&#39;s first answer" in html and "sentences check: not in them: &lt;script&gt;" in html
     assert_inert(html)
-    plain = render.render_assistant(ChatTurn("q", Filters()), 0)
-    assert "first answer" not in plain
+    from dataclasses import replace
+
+    turn.answer = replace(turn.answer, redrafted=None)
+    assert "first answer" not in render.render_assistant(turn, 0)

@@ -117,3 +117,54 @@ def test_secrets_appear_in_no_output_log_report_or_error(cli, tmp_path):
     assert asked.returncode == 1 and "127.0.0.1:9" in asked.stderr, "the model server was called and failed"
     for text in outputs:
         assert key not in text and "TOPSECRET" not in text
+
+
+def test_ask_prints_a_withheld_draft_then_the_second_answer(cli):
+    """Second draft on: the model server's first reply names a year the passage lacks, its second
+    reply (to the evidence-first prompt) is stated there."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.conftest import free_port
+
+    replies = iter(
+        [
+            "ISIS-K was established in 1987 [1].",
+            'Evidence: "ISIS-K was established in 2015" [1]\nAnswer: ISIS-K was established in 2015 [1].',
+        ]
+    )
+
+    class Server(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            delta = {"role": "assistant", "content": next(replies)}
+            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fake"}
+            chunk["choices"] = [{"index": 0, "delta": delta, "finish_reason": None}]
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+
+    port = free_port()
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Server)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    env = {
+        "CONFLICT_QA_BACKEND": "openai",
+        "CONFLICT_QA_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+        "CONFLICT_QA_OPENAI_MODEL": "fake",
+        "CONFLICT_QA_SECOND_DRAFT": "true",
+        "CONFLICT_QA_VERIFY_WITH_MODEL": "false",
+    }
+    try:
+        cli("ingest", str(SAMPLE), "--json")
+        out = cli("ask", "When was ISIS-K established?", "--in-process", extra_env=env).stdout
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    first, _, second = out.partition("A second answer:")
+    assert "1987" in first and "Withheld (sentences:" in " ".join(first.split()), out
+    assert "established in 2015 [1]" in second and "1987" not in second and "Evidence" not in second
+    assert "Cited passages" in second

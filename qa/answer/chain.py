@@ -45,11 +45,19 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Redraft:
+    """A check withheld the draft just streamed (``reason``): a second one streams next, and the
+    text shown so far is to be dropped."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Done:
     answer: Answer
 
 
-Event = Union[Retrieved, Token, Done]
+Event = Union[Retrieved, Token, Redraft, Done]
 
 
 def answer_prompt(evidence_first: bool = False) -> tuple[ChatPromptTemplate, str]:
@@ -158,26 +166,17 @@ class AnswerChain:
             yield Done(self._abstain(blocked, base, retrieve_s, started, "gate"))
             return
         passages = list(retrieval.passages)
-        markers, parts, first_token = MarkerStream(len(passages)), [], None
         asked = rewritten or question
         if retrieval.recency:  # passages are newest first: say so, or a small model takes the best-matching one
             asked = f"{asked}\n{self.latest_note}"
         elif retrieval.earliest:  # the story's oldest report first: say so, as for "latest"
             asked = f"{asked}\n{self.earliest_note}"
         inputs = {"context": format_context(passages), "question": asked}
-        evidence = EvidenceStream() if self.evidence_first else None
-        for token in _model_errors(self.generate.stream(inputs), self.chat_model):
-            first_token = first_token or time.perf_counter() - started
-            parts.append(token)
-            if evidence is not None:
-                token = evidence.feed(token)
-            if shown := markers.feed(token):
-                yield Token(shown)
-        if evidence is not None and (rest := evidence.flush()) and (shown := markers.feed(rest)):
-            yield Token(shown)
-        if tail := markers.flush():
-            yield Token(tail)
-        timings = Timings(round(retrieve_s, 4), round(first_token or 0, 4), round(time.perf_counter() - started, 4))
+        first: list[float] = []
+        reply = yield from self._written(self.generate, inputs, len(passages), self.evidence_first, started, first)
+        timings = Timings(
+            round(retrieve_s, 4), round(first[0] if first else 0, 4), round(time.perf_counter() - started, 4)
+        )
 
         def drafted(reply: str, evidence_first: bool) -> Draft:
             return Draft(
@@ -190,15 +189,23 @@ class AnswerChain:
                 as_of=retrieval.filters.as_of,
             )
 
-        answer, earlier = self._finish(drafted("".join(parts), self.evidence_first), timings, base)
-        if self.second is not None and answer.abstained and answer.refused_by not in ("model", None):
+        answer, earlier = self._finish(drafted(reply, self.evidence_first), timings, base)
+        if self.second is not None and answer.withheld is not None:
             # A check withheld the draft: one more, written with the other prompt, checked the same way.
-            reply = "".join(_model_errors(self.second.stream(inputs), self.chat_model))
+            why = f"{answer.refused_by}: {answer.reason}"
+            yield Redraft(why)
+            try:
+                reply = yield from self._written(self.second, inputs, len(passages), not self.evidence_first, started)
+            except ModelError as exc:  # the first refusal stands
+                log.warning("no second draft: %s", exc)
+                reply = None
             timings = replace(timings, total_s=round(time.perf_counter() - started, 4))
-            again, notes = self._finish(drafted(reply, not self.evidence_first), timings, base)
-            if not again.abstained:
-                log.info("second draft given; the first was refused by %s: %s", answer.refused_by, answer.reason)
-                answer, earlier = replace(again, redrafted=f"{answer.refused_by}: {answer.reason}"), notes
+            answer = replace(answer, timings=timings)
+            if reply is not None:
+                again, notes = self._finish(drafted(reply, not self.evidence_first), timings, base)
+                if not again.abstained:
+                    log.info("second draft given; the first was refused by %s", why)
+                    answer, earlier = replace(again, redrafted=why, withheld=answer.withheld), notes
         if retrieval.recency and (note := newest_report_note(answer)):
             note += earlier
             yield Token(note)  # a "latest" answer says how recent its evidence is
@@ -210,6 +217,28 @@ class AnswerChain:
                 yield Token(f"\n\n{retrieval.date_note}")
                 answer = replace(answer, text=f"{answer.text}\n\n{retrieval.date_note}")
         yield Done(answer)
+
+    def _written(
+        self, runnable, inputs: dict, n_passages: int, evidence_first: bool, started: float, first: list | None = None
+    ) -> Iterator[Event]:
+        """Stream one draft as ``Token`` events (valid markers only; with ``evidence_first`` the
+        copied sentence held back); return the model's whole reply. ``first`` gets the seconds
+        to the first token."""
+        markers, parts = MarkerStream(n_passages), []
+        evidence = EvidenceStream() if evidence_first else None
+        for token in _model_errors(runnable.stream(inputs), self.chat_model):
+            if first is not None and not first:
+                first.append(time.perf_counter() - started)
+            parts.append(token)
+            if evidence is not None:
+                token = evidence.feed(token)
+            if shown := markers.feed(token):
+                yield Token(shown)
+        if evidence is not None and (rest := evidence.flush()) and (shown := markers.feed(rest)):
+            yield Token(shown)
+        if tail := markers.flush():
+            yield Token(tail)
+        return "".join(parts)
 
     def ask(self, question: str, **kwargs) -> Answer:
         """Run ``stream`` to the end and return the answer."""

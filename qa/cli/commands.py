@@ -172,7 +172,7 @@ def ask(
     in_process: bool = typer.Option(False, "--in-process", help="Load the model here even when an app is up."),
 ) -> None:
     """Answer a question from the stored reports, citing passages by number."""
-    from qa.answer.chain import Done, Retrieved, Token
+    from qa.answer.chain import Done, Redraft, Retrieved, Token
     from qa.cli.render import print_answer_footer
     from qa.factory import make_chain
     from qa.text.dates import parse_date
@@ -191,15 +191,22 @@ def ask(
         else:
             from rich.markup import escape
 
+            if answer.redrafted:
+                err.print(f"(a second answer: a check withheld the first, {escape(answer.redrafted)})")
             out.print(escape(answer.text) if not answer.abstained else "", end="")
             print_answer_footer(answer, out, answer.text if not answer.abstained else "")
         return
+    from rich.markup import escape
+
     chain = make_chain(s)
     answer, streamed = None, []
     for event in chain.stream(question, filters=filters):
         if isinstance(event, Token) and not as_json:
             out.print(event.text, end="")
             streamed.append(event.text)
+        elif isinstance(event, Redraft) and not as_json:
+            out.print(f"\n\n[bold]Withheld[/] ({escape(event.reason)}). [bold]A second answer:[/] ", end="")
+            streamed = []
         elif isinstance(event, Retrieved) and not as_json and event.rewritten_question:
             err.print(f"(searching for: {event.rewritten_question})")
         elif isinstance(event, Done):

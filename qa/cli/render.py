@@ -39,10 +39,7 @@ def print_answer_footer(answer: Answer, console: Console, streamed: str = "") ->
         shown = answer.passages
         heading = "Closest passages (not evidence for an answer):"
     else:
-        if answer.redrafted:
-            console.print(f"\n\n[bold]Withheld[/] ({escape(answer.redrafted)}).")
-            console.print(f"[bold]Second answer, checked:[/] {escape(answer.text)}")
-        elif streamed.strip() and " ".join(streamed.split()) != " ".join(answer.text.split()):
+        if streamed.strip() and " ".join(streamed.split()) != " ".join(answer.text.split()):
             console.print(f"\n\n[bold]Checked answer:[/] {escape(answer.text)}")
         console.print()
         shown = tuple(c.passage for c in answer.citations)

@@ -64,6 +64,7 @@ def _answer_json(answer: Answer, refs: Sequence[str]) -> dict[str, Any]:
         "reason": answer.reason,
         "refused_by": answer.refused_by,
         "withheld": answer.withheld,
+        "redrafted": answer.redrafted,
         "rewritten_question": answer.rewritten_question,
         "citations": [
             {
@@ -209,6 +210,8 @@ def describe_run(
         "verify": settings.verify,
         "verify_with_model": settings.verify_with_model,
         "checks": settings.checks if settings.verify else "",
+        "evidence_first": settings.evidence_first,
+        "second_draft": settings.second_draft,
         "chunk_size": settings.chunk_size,
         "chunk_overlap": settings.chunk_overlap,
         "embedding_model": str(settings.embedding_model_path or "all-MiniLM-L6-v2 (bundled)"),

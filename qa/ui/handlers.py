@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from ingest.watch import watch_summary
-from qa.answer.chain import Done, Retrieved, Token
+from qa.answer.chain import Done, Redraft, Retrieved, Token
 from qa.errors import ConflictQAError
 from qa.settings import Settings
 from qa.store.chroma import DocRecord, ReportStore
@@ -27,7 +27,7 @@ from qa.text.dates import parse_date
 from qa.types import Filters
 from qa.ui import render
 from qa.ui.library import render_ingest_results, render_status, render_watched
-from qa.ui.state import LOADING_MODEL, SEARCHING, WRITING, ChatTurn, history_of
+from qa.ui.state import LOADING_MODEL, REDRAFTING, SEARCHING, WRITING, ChatTurn, history_of
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,9 @@ def ask_stream(
             turn.status = WRITING if services.model_loaded else LOADING_MODEL
         elif isinstance(event, Token):
             services.model_loaded = True
-            turn.text, turn.status = turn.text + event.text, WRITING
+            turn.text, turn.status = turn.text + event.text, turn.status if turn.redrafting else WRITING
+        elif isinstance(event, Redraft):  # a check withheld what streamed: it goes, a second draft comes
+            turn.text, turn.status, turn.redrafting = "", REDRAFTING, True
         elif isinstance(event, Done):
             turn.answer = event.answer
         yield current

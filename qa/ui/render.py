@@ -120,9 +120,10 @@ def render_assistant(turn: ChatTurn, index: int) -> str:
             )
         parts.append(verification(answer))
         if answer.redrafted:
+            check, _, why = answer.redrafted.partition(": ")
             parts.append(
-                '<p class="cq-hint">A check withheld the model&#39;s first answer; this second one passed every '
-                f"check. (First answer withheld by {esc(answer.redrafted)}.)</p>"
+                '<details class="cq-redrafted"><summary>A check withheld the model&#39;s first answer; this '
+                f"second one passed every check.</summary>Withheld by the {esc(check)} check: {esc(why)}</details>"
             )
     elif turn.stopped:
         if turn.text:
