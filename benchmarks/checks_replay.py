@@ -138,8 +138,9 @@ def replay(
                 print(f"warning: {q.id}: the second recording retrieved other passages", file=sys.stderr)
             again = decide(q, {**other, "passages": first.get("passages", [])})  # the chain reuses them
             if again[0] is None:
-                redrafted = f"{stage}: {reason}"
+                redrafted, first_draft = f"{stage}: {reason}", withheld
                 stage, reason, text, citations, withheld, recency, passages = again
+                withheld = first_draft  # as the chain keeps it
         abstained = stage is not None
         answer = Answer(
             question=q.question,
