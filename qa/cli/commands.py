@@ -172,6 +172,8 @@ def ask(
     in_process: bool = typer.Option(False, "--in-process", help="Load the model here even when an app is up."),
 ) -> None:
     """Answer a question from the stored reports, citing passages by number."""
+    from rich.markup import escape
+
     from qa.answer.chain import Done, Redraft, Retrieved, Token
     from qa.cli.render import print_answer_footer
     from qa.factory import make_chain
@@ -189,15 +191,11 @@ def ask(
         if as_json:
             print(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
-            from rich.markup import escape
-
             if answer.redrafted:
                 err.print(f"(a second answer: a check withheld the first, {escape(answer.redrafted)})")
             out.print(escape(answer.text) if not answer.abstained else "", end="")
             print_answer_footer(answer, out, answer.text if not answer.abstained else "")
         return
-    from rich.markup import escape
-
     chain = make_chain(s)
     answer, streamed = None, []
     for event in chain.stream(question, filters=filters):

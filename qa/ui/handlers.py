@@ -128,9 +128,9 @@ def ask_stream(
             turn.status = WRITING if services.model_loaded else LOADING_MODEL
         elif isinstance(event, Token):
             services.model_loaded = True
-            turn.text, turn.status = turn.text + event.text, turn.status if turn.redrafting else WRITING
+            turn.text, turn.status = turn.text + event.text, REDRAFTING if turn.status == REDRAFTING else WRITING
         elif isinstance(event, Redraft):  # a check withheld what streamed: it goes, a second draft comes
-            turn.text, turn.status, turn.redrafting = "", REDRAFTING, True
+            turn.text, turn.status = "", REDRAFTING
         elif isinstance(event, Done):
             turn.answer = event.answer
         yield current

@@ -10,7 +10,7 @@ from qa.types import Answer, Filters, Passage
 LOADING_MODEL = "Loading model… (first question only)"
 SEARCHING = "Searching the reports…"
 WRITING = "Writing the answer…"
-REDRAFTING = "A check withheld that answer (its claim is not in the passages it cites): writing another…"
+REDRAFTING = "A check withheld that answer: writing another…"
 
 
 @dataclass
@@ -28,7 +28,6 @@ class ChatTurn:
     error: str | None = None
     retrieved: bool = False
     stopped: bool = False  # the reader pressed Stop: a partial answer, never checked
-    redrafting: bool = False  # a check withheld the first draft: the text is the second one
     asked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
