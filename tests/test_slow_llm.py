@@ -164,7 +164,8 @@ def gold_corpus_chain(tmp_path_factory, model_path):
 def test_real_model_refuses_near_miss_questions(gold_corpus_chain, question):
     """Questions that share actors and places with the reports but ask for a fact they lack."""
     answer = gold_corpus_chain.ask(question)
-    assert answer.abstained, f"{question!r} answered: {answer.text}"
+    given = [(p.chunk_id, round(p.score, 4)) for p in answer.passages]
+    assert answer.abstained, f"{question!r} answered: {answer.text} (passages {given})"
     assert answer.reason and answer.passages
 
 

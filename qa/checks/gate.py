@@ -7,6 +7,7 @@ their titles or their dates, or the model is not asked at all.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -142,7 +143,7 @@ class CoverageGate:
         found = {
             w: (w in numbers) if w in figures else name_found(w, haystack, self.aliases, demonyms=True) for w in weights
         }
-        total = sum(weights.values())
-        share = sum(weights[w] for w, ok in found.items() if ok) / total
+        total = math.fsum(weights.values())  # exact: the same share whatever the names' order
+        share = math.fsum(weights[w] for w, ok in found.items() if ok) / total
         missing = tuple(sorted((w for w, ok in found.items() if not ok), key=lambda w: -weights[w]))
         return GateDecision(share >= self.bar, missing)

@@ -24,6 +24,7 @@ them highlighted). Reports keep the order retrieval gave them (newest first for 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -196,7 +197,9 @@ class SentenceWindows:
         ranks = [_rank(cosine)]
         if self.tokens is not None and self.rarity is not None:
             asked = {t: self.rarity(t) for t in set(self.tokens(question))}
-            carried = np.array([sum(asked.get(t, 0.0) for t in set(self.tokens(s.text))) for s in sentences])
+            # fsum: exact, so the sum does not depend on the set's order (which varies per process
+            # with string hashing) and ties rank the same in every run
+            carried = np.array([math.fsum(asked.get(t, 0.0) for t in set(self.tokens(s.text))) for s in sentences])
             ranks.append(_rank(carried))
         unranked = len(chunk_rank) + 1
         prior = np.array([min(chunk_rank.get(c, unranked) for c in s.chunk_ids) for s in sentences], dtype=float)
