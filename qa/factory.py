@@ -118,6 +118,12 @@ def _claim(aliases, reports, judge):
     return ClaimSentence(aliases, reports)
 
 
+def _said_of(aliases, reports, judge):
+    from qa.checks.scope import SaidOf
+
+    return SaidOf(aliases)
+
+
 def _newer_report(aliases, reports, judge):
     from qa.checks.newest import NewerReport
 
@@ -134,6 +140,7 @@ CHECKS = {
     "claim": _claim,
     "counted": _counted,
     "newer_report": _newer_report,
+    "said_of": _said_of,
 }
 DEFAULT_CHECKS = "sentences,asked_kind,asked_about,counted,newer_report"
 

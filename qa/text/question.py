@@ -58,6 +58,7 @@ class Question:
     wh: str | None = None  # its wh-word, lower case ("what", "who"); None for a yes/no question
     event_years: tuple[int, ...] = ()  # years that name its event: "the 2020 Nagorno-Karabakh war"
     answer_count: frozenset[str] = frozenset()  # how many things the answer names: "which two regions" -> 2
+    entity_labels: tuple[tuple[str, str], ...] = ()  # each named entity with its spaCy type: ("Moscow", "GPE")
 
     @property
     def name_words(self) -> set[str]:
@@ -172,10 +173,12 @@ def read_question(text: str) -> Question:
 
     doc = parse(text)
     names = []
+    labels = []
     covered: set[int] = set()
     for ent in doc.ents:
         if ent.label_ in NAME_LABELS:
             names.append(_clean(ent.text))
+            labels.append((names[-1], ent.label_))
             covered |= set(range(ent.start, ent.end))
     entities = tuple(dict.fromkeys(n for n in names if n))
     run: list[str] = []
@@ -232,6 +235,7 @@ def read_question(text: str) -> Question:
         primary=verb or (focus[0] if focus else None),
         names=tuple(dict.fromkeys(n for n in names if n)),
         entities=entities,
+        entity_labels=tuple(dict.fromkeys(x for x in labels if x[0])),
         figures=frozenset(numbers_in(without_dates(text))),
         dates=tuple(dates_in(text)),
         terms=tuple(dict.fromkeys(content_stems(doc))),
