@@ -214,3 +214,19 @@ def test_an_answer_may_restate_the_as_of_date_of_the_question():
     assert ok[0].kept
     other = Verifier().check(question, "At least 40 people had been killed by 5 April 2024 [1].", passages)
     assert not other[0].kept and "5" in other[0].missing, "a date the question did not give is still a claim"
+
+
+def test_a_claim_cited_to_a_passage_about_something_else_names_the_claim_as_missing():
+    passages = [
+        p("A helicopter with basketball player Kobe Bryant on board crashed in Calabasas, California.", 1),
+        p("A power firm's helicopter struck cables and crashed near Fairfield, California.", 2),
+    ]
+    question = "Where did the helicopter carrying Kobe Bryant crash?"
+    checks = Verifier().check(
+        question, "The helicopter carrying Kobe Bryant crashed near Fairfield, California [2].", passages
+    )
+    assert checks[0].status == "unsupported"
+    assert checks[0].missing == ("Fairfield (in the passage naming Kobe Bryant)",)
+    # a claim whose cited passage lacks its own fact still names that fact
+    other = Verifier().check(question, "It crashed near Fresno [1].", passages)
+    assert other[0].missing == ("Fresno",)

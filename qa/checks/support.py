@@ -101,7 +101,9 @@ class Verifier:
             status = RECITED
         if not supporting:
             missing = missing_from(sentence, "\n".join(texts[n] for n in cited) if cited else "", self.aliases)
-            return SentenceCheck(sentence, tuple(cited), UNSUPPORTED, tuple(missing))
+            return SentenceCheck(
+                sentence, tuple(cited), UNSUPPORTED, self._named_wrongly(sentence, missing, asked, texts)
+            )
         if not key_terms(MARKER.sub("", sentence)):
             if not cited:
                 return SentenceCheck(sentence, (), UNSUPPORTED, ("no citation",))
@@ -115,6 +117,22 @@ class Verifier:
                 return SentenceCheck(sentence, tuple(supporting), UNSUPPORTED, ("the verifier said no",))
             status = JUDGED if status == SUPPORTED else status
         return SentenceCheck(sentence, tuple(supporting), status)
+
+    def _named_wrongly(
+        self, sentence: str, missing: list[str], asked: set[str], texts: dict[int, str]
+    ) -> tuple[str, ...]:
+        """What to name as missing. When the cited passage lacks only the question's own names, it
+        is about something else, and what the sentence claims is missing from the passage that does
+        name them: "Fairfield (in the passage naming Kobe Bryant)", not "Kobe Bryant"."""
+        topic = [g for g in missing if g in asked and not g.isdigit()]
+        if not topic or len(topic) < len(missing):
+            return tuple(missing)
+        for text in texts.values():
+            if all(name_found(g, text, self.aliases) for g in topic):
+                claimed = [g for g in missing_from(sentence, text, self.aliases) if g not in asked]
+                if claimed:
+                    return tuple(f"{g} (in the passage naming {', '.join(topic)})" for g in claimed)
+        return tuple(missing)
 
 
 class SentenceSupport:
