@@ -118,6 +118,12 @@ def _claim(aliases, reports, judge):
     return ClaimSentence(aliases, reports)
 
 
+def _restates(aliases, reports, judge):
+    from qa.checks.claim import RestatesQuestion
+
+    return RestatesQuestion()
+
+
 def _said_of(aliases, reports, judge):
     from qa.checks.scope import SaidOf
 
@@ -141,8 +147,9 @@ CHECKS = {
     "counted": _counted,
     "newer_report": _newer_report,
     "said_of": _said_of,
+    "restates": _restates,
 }
-DEFAULT_CHECKS = "sentences,asked_kind,asked_about,counted,newer_report"
+DEFAULT_CHECKS = "sentences,restates,asked_kind,asked_about,counted,newer_report"
 
 
 def build_checks(

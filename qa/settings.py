@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         0.5, ge=0.0, le=1.0, description="share of the question's weighted names a coverage gate needs"
     )
     checks: str = Field(
-        "sentences,asked_kind,asked_about,counted,newer_report",
+        "sentences,restates,asked_kind,asked_about,counted,newer_report",
         description="checks after generation, in order (comma-separated; see qa/factory.py CHECKS)",
     )
 

@@ -9,7 +9,7 @@ from qa.checks.base import Draft
 from qa.checks.claim import ClaimSentence
 from qa.checks.gate import CoverageGate
 from qa.errors import ConfigError
-from qa.factory import CHECKS, build_checks
+from qa.factory import CHECKS, DEFAULT_CHECKS, build_checks
 from qa.text.question import read_question
 from qa.types import Passage
 
@@ -142,3 +142,40 @@ def test_a_name_is_a_whole_word_not_the_capitals_inside_one():
 
     assert names_in("It was 34% for mAb114 and 29% for REGN-EB3.") == {"REGN-EB3"}  # "It" opens: not a name
     assert {"Qaeda", "Al-Shabaab", "O'Brien"} <= names_in("Al-Shabaab and al-Qaeda, said O'Brien.")
+
+
+STREATHAM = Passage(
+    "Police shot dead the attacker, Sudesh Amman, after the Streatham stabbings in London in February 2020.",
+    "d9",
+    "d9:0",
+    title="Streatham stabbings",
+)
+
+
+def restates(question: str, answer: str):
+    from qa.checks.claim import RestatesQuestion
+
+    text, cites = resolve_citations(answer, [STREATHAM])
+    return RestatesQuestion()(Draft(question, question, question, text, cites, (STREATHAM,)))
+
+
+def test_an_answer_that_only_restates_the_question_is_refused():
+    q = "Who was the attacker shot dead by police after the February 2020 Streatham stabbings in London?"
+    refused = restates(
+        q, "The attacker was shot dead by police after the February 2020 Streatham stabbings in London [1]."
+    )
+    assert refused.action == "refuse" and "restates the question" in refused.reason
+    assert restates(q, "Sudesh Amman was shot dead by police [1].").action == "pass"
+    # one sentence that adds a fact is enough
+    assert restates(q, "The attacker was shot dead by police [1]. He was Sudesh Amman [1].").action == "pass"
+
+
+def test_a_date_the_question_gives_is_not_a_new_name_of_the_answer():
+    from qa.checks.claim import new_fact
+
+    q = read_question("Who was the attacker shot dead by police after the February 2020 Streatham stabbings?")
+    assert new_fact("It happened after the February 2020 Streatham stabbings.", q)[1] == set()
+
+
+def test_restates_runs_by_default():
+    assert "restates" in DEFAULT_CHECKS.split(",")

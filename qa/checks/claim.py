@@ -26,7 +26,7 @@ from qa.text.nlp import parse
 from qa.text.question import NAME_LABELS, Question, content_stems, read_question
 from qa.text.sentences import sentence_spans, split_sentences
 from qa.text.terms import name_found, numbers_in, prefix_key, without_dates
-from qa.text.words import stem
+from qa.text.words import CALENDAR_WORDS, STOPWORDS, stem
 from qa.types import Passage, SentenceCheck
 
 
@@ -38,7 +38,14 @@ def new_fact(sentence: str, q: Question) -> tuple[set[str], set[str], set[str]]:
     names = set()
     for ent in doc.ents:
         if ent.label_ in NAME_LABELS:
-            words = [w for w in re.findall(r"[\w'’-]+", ent.text) if stem(w.lower()) not in known]
+            words = [
+                w
+                for w in re.findall(r"[\w'’-]+", ent.text)
+                if stem(w.lower()) not in known
+                and w.lower() not in STOPWORDS
+                and w.lower() not in CALENDAR_WORDS
+                and not w.isdigit()
+            ]
             if words:
                 names.add(ent.text)
     for t in doc:
@@ -161,3 +168,25 @@ class ClaimSentence:
             whole = self.reports(p.doc_id)
             missing = [n for n in missing if not name_found(n, whole, self.aliases)]
         return len(missing) <= (1 if len(q.entities) >= 3 else 0)
+
+
+class RestatesQuestion:
+    """An answer whose every sentence adds nothing to the question (no figure, name or content
+    word it does not already have: "The attacker was shot dead by police after the February 2020
+    Streatham stabbings" for "Who was the attacker shot dead by police after …") is not an answer.
+    The ``claim`` check's first test, on its own."""
+
+    name = "restates"
+
+    def __call__(self, draft: Draft) -> Verdict:
+        q = read_question(draft.focus)
+        sentences = split_sentences(draft.text)
+        if not sentences or any(any(new_fact(strip_markers(s), q)) for s in sentences):
+            return Verdict.ok()
+        checks = tuple(
+            SentenceCheck(s, tuple(markers_of(s)), "unsupported", ("restates the question",)) for s in sentences
+        )
+        said = strip_markers(draft.text)
+        return Verdict.refuse(
+            f"the answer only restates the question (the model said: “{said}”)", replace(draft, sentences=checks)
+        )
