@@ -145,6 +145,12 @@ def test_chain_refuses_an_answer_that_misses_what_is_asked_and_keeps_one_that_gi
         ("What was the name of the bomber who killed nine people?", ("bomber",)),  # not "killed"
         ("How many trucks were stranded at the crossing?", ()),  # an open noun: left alone
         ("How many people were in the first convoy?", ()),  # "first" is often left unsaid
+        # a participle clause on another noun says which ones, not what is asked for
+        ("Which Louisiana town were the children killed in the bus crash from?", ()),
+        ("Which hospital were the people injured in the blast taken to?", ()),
+        # on the asked noun, or inside its phrase, it is what is asked for
+        ("What was the number of people killed in the attack?", ("killed",)),
+        ("How many soldiers wounded in the attack were flown to Kabul?", ("injured",)),
     ],
 )
 def test_asked_about_reads_what_the_figure_or_name_is_of(question, about):
@@ -317,6 +323,13 @@ def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(t
         ("How many hostages were freed?", "40 [1].", "Gunmen freed 40 people on Sunday.", ()),
         # a thing of another sort, by WordNet: rockets for troops
         ("How many troops were wounded?", "17 [1].", "Seventeen rockets struck near the base.", ("troops",)),
+        # an acronym is the report's own word, not WordNet's "IDP" (integrated data processing)
+        (
+            "How many people in Somalia had recently been displaced by drought?",
+            "1.1 million IDPs are in Somalia, with about 192,000 recently displaced by drought [1].",
+            "An estimated 1.1 million IDPs are currently in Somalia with about 192,000 being recently displaced.",
+            (),
+        ),
     ],
 )
 def test_counts_other_refuses_only_a_wider_group(question, answer, evidence, gap):

@@ -38,6 +38,8 @@ def test_wider_reads_wordnet_hypernyms(general, specific, expected):
         ("members", "soldiers", False),
         ("officers", "protesters", False),  # both people: not this test's to tell apart
         ("qwzxv", "troops", False),
+        ("IDPs", "people", False),  # an acronym: WordNet's "idp" is data processing, not displaced people
+        ("NGOs", "people", False),
     ],
 )
 def test_apart_reads_wordnet_sorts(one, other, expected):

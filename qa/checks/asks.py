@@ -19,7 +19,7 @@ from qa.checks.gate import evidence_text
 from qa.text.kinds import apart, wider
 from qa.text.markers import MARKER, strip_markers
 from qa.text.nlp import parse
-from qa.text.question import content_stems, read_question
+from qa.text.question import asked_noun, content_stems, read_question
 from qa.text.sentences import split_sentences
 from qa.text.terms import name_found, names_in, numbers_in, prefix_key, without_dates
 from qa.text.words import stem
@@ -224,9 +224,24 @@ def concepts_in(text: str) -> set[str]:
     return {c for c, prefixes in CONCEPTS.items() if any(_has(words, p) for p in prefixes)}
 
 
+def described_apart(question: str) -> str:
+    """The question without the participle clauses that describe another noun than the one it asks
+    for: "Which Louisiana town were the children killed in the crash from?" asks for a town; its
+    "killed" says which children, not what the town is (spaCy's ``acl`` on "children"). A clause on
+    the asked noun or inside its phrase stays: "the number of people killed", "how many soldiers
+    wounded in ..."."""
+    doc = parse(question)
+    noun = asked_noun(doc)
+    if noun is None:
+        return question
+    phrase = {w.i for w in noun.subtree}  # "the number of people killed": its "of" phrase is its own
+    apart_ = {w.i for t in doc if t.dep_ == "acl" and t.head.i not in phrase for w in t.subtree}
+    return "".join(t.text_with_ws for t in doc if t.i not in apart_) if apart_ else question
+
+
 def asked_about(question: str) -> tuple[str, ...]:
     """What the question's figure or name is *of*: outcomes, roles and ordinals of its main clause."""
-    main_clause = _RELATIVE.split(question, maxsplit=1)[0]  # not "... from which X was excluded"
+    main_clause = _RELATIVE.split(described_apart(question), maxsplit=1)[0]  # not "... from which X was excluded"
     ordinals = [m.group().lower() for m in _ORDINAL.finditer(main_clause)]
     return tuple(sorted(concepts_in(main_clause))) + tuple(dict.fromkeys(ordinals))
 

@@ -46,7 +46,11 @@ def _wordnet() -> Any:
 
 def _members(word: str) -> tuple[set[Any], set[Any]]:
     """The noun senses of ``word`` (inflected forms are reduced by WordNet's morphy), and for the
-    senses that are groups, the senses of their members ("people" -> person)."""
+    senses that are groups, the senses of their members ("people" -> person). An acronym ("IDPs",
+    "NGOs") has none: WordNet, read in lower case, gives it another expansion's sense ("IDP":
+    integrated data processing), and what a report's acronym stands for is the report's."""
+    if sum(c.isupper() for c in word) >= 2:
+        return set(), set()
     senses = set(_wordnet().synsets(word.lower().replace(" ", "_"), "n"))
     return senses, {m for s in senses for m in s.member_meronyms()}
 

@@ -127,6 +127,19 @@ def _counted(doc):
     return None
 
 
+def asked_noun(doc):
+    """The noun whose instance or count the question asks for: what "how many" counts, or what a
+    what/which determines ("which Louisiana town" -> town); None for other questions."""
+    if (counted := _counted(doc)) is not None:
+        return counted
+    for t in doc:
+        if t.lower_ in ("what", "which"):
+            return _governed_noun(doc, t.i)
+        if t.lower_ in _WH:
+            return None
+    return None
+
+
 def _noun_kind(noun) -> Asks | None:
     """A noun that spaCy's NER reads as a unit of time ("year", "date", "month") asks for a time."""
     probe = parse(f"It happened in that {noun.lemma_.lower()}.")
