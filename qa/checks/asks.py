@@ -224,16 +224,22 @@ def concepts_in(text: str) -> set[str]:
     return {c for c, prefixes in CONCEPTS.items() if any(_has(words, p) for p in prefixes)}
 
 
+# The auxiliaries an English question inverts ("did X claim", "had X displaced", "were X killed"):
+# with one as its root, the small parser reads the question's own verb as a clause on its subject.
+_INVERTED = frozenset({"be", "have", "do"})
+
+
 def described_apart(question: str) -> str:
     """The question without the participle clauses that describe another noun than the one it asks
-    for: "Which Louisiana town were the children killed in the crash from?" asks for a town; its
-    "killed" says which children, not what the town is (spaCy's ``acl`` on "children"). A clause on
-    the asked noun or inside its phrase stays: "the number of people killed", "how many soldiers
-    wounded in ..."."""
+    for: "Which hospital treated the 25 people wounded in the earthquake?" asks for a hospital; its
+    "wounded" says which people (spaCy's ``acl`` on "people"), not what the hospital did. A clause
+    on the asked noun or inside its phrase stays: "the number of people killed", "how many soldiers
+    wounded in ...". So does every clause of a question whose root is an inverted auxiliary ("How
+    many soldiers did Azerbaijan claim to have killed?"): the small parser reads its verb as one."""
     doc = parse(question)
     noun = asked_noun(doc)
-    if noun is None:
-        return question
+    if noun is None or not any(t.dep_ == "ROOT" and t.pos_ == "VERB" and t.lemma_ not in _INVERTED for t in doc):
+        return question  # "How many soldiers did Azerbaijan claim to have killed?": spaCy's acl is the verb
     phrase = {w.i for w in noun.subtree}  # "the number of people killed": its "of" phrase is its own
     apart_ = {w.i for t in doc if t.dep_ == "acl" and t.head.i not in phrase for w in t.subtree}
     return "".join(t.text_with_ws for t in doc if t.i not in apart_) if apart_ else question
