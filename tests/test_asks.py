@@ -333,6 +333,9 @@ def test_chain_refuses_a_figure_from_a_report_that_never_names_the_asked_actor(t
             "An estimated 1.1 million IDPs are currently in Somalia with about 192,000 being recently displaced.",
             (),
         ),
+        # and so is the question's own acronym
+        ("How many IDPs returned to Tawila?", "4,000 [1].", "About 4,000 displaced people returned to Tawila.", ()),
+        ("How many MPs voted for the motion?", "312 [1].", "In all, 312 lawmakers voted for the motion.", ()),
     ],
 )
 def test_counts_other_refuses_only_a_wider_group(question, answer, evidence, gap):

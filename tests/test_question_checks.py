@@ -178,4 +178,34 @@ def test_a_date_the_question_gives_is_not_a_new_name_of_the_answer():
 
 
 def test_restates_runs_by_default():
+    from qa.settings import Settings
+
     assert "restates" in DEFAULT_CHECKS.split(",")
+    assert Settings(_env_file=None).checks == DEFAULT_CHECKS  # the setting's default is the factory's
+
+
+def test_an_answer_that_must_repeat_the_question_is_not_a_restatement():
+    # yes/no questions, and questions that name their possible answers
+    assert (
+        restates("Was the attacker shot dead by police?", "Yes, the attacker was shot dead by police [1].").action
+        == "pass"
+    )
+    assert restates("Did police shoot the attacker?", "Police did not shoot the attacker [1].").action == "pass"
+    assert (
+        restates("Was the attacker shot by police or soldiers?", "The attacker was shot by police [1].").action
+        == "pass"
+    )
+    # a negation the question lacks is what the answer adds
+    assert (
+        restates(
+            "Who was arrested after the Streatham stabbings?", "Nobody was arrested after the Streatham stabbings [1]."
+        ).action
+        == "pass"
+    )
+    # an acronym spelled like a stopword is a name
+    assert (
+        restates(
+            "Which organisation condemned the Streatham stabbings?", "The WHO condemned the Streatham stabbings [1]."
+        ).action
+        == "pass"
+    )

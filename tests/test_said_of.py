@@ -59,11 +59,32 @@ def test_a_question_without_places_or_actors_is_not_read():
     assert verdict("What weapons were used?", "Suicide bombs [1].").action == "pass"
 
 
-def test_entities_of_another_kind_do_not_count():
-    # Iran is a place; the question's only entity is an organisation, named in the root clause.
-    q = read_question("What did ISIS-K do?")
-    fact = new_fact("Suicide bombings", q)
-    assert said_of_other(LIST, fact, q.entity_labels) is None
+def test_entities_of_another_kind_do_not_count(monkeypatch):
+    # Hamas (an organisation) is in the coordinated clause; the fact's clause names only a place.
+    q = read_question("What did Hamas fire?")
+    text = "Hamas fired rockets at Ashkelon, and drones struck Gaza."
+    fact = new_fact("Drones", q)
+    assert said_of_other(text, fact, q.entity_labels) is None
+    import qa.checks.scope as scope
+
+    monkeypatch.setattr(scope, "ENTITY_KIND", dict.fromkeys(scope.ENTITY_KIND, "place"))
+    assert said_of_other(text, fact, q.entity_labels) == ("Gaza", "Hamas")  # one kind: Gaza would count
+
+
+def test_a_word_of_the_facts_own_noun_is_not_another_actor():
+    q = read_question("How many civilians did ISIS-K kill in the Kabul attack?")
+    text = "ISIS-K claimed the attack, and the blast killed 12 Afghan civilians."
+    assert said_of_other(text, new_fact("12", q), q.entity_labels) is None
+
+
+def test_a_passage_the_model_did_not_cite_can_give_the_fact_of_the_asked_place():
+    passages = [
+        Passage(LIST, "d1", "d1:0", title="ISIS-K and the Taliban"),
+        Passage("In Moscow the attackers also set off suicide bombings.", "d2", "d2:0", title="Moscow"),
+    ]
+    q = "What weapons did ISIS-K use in the Moscow attack?"
+    body, cites = resolve_citations("Suicide bombs [1].", passages)
+    assert SaidOf()(Draft(q, q, q, body, cites, tuple(passages))).action == "pass"
 
 
 def test_it_is_a_named_check_and_off_by_default():

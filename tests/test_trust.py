@@ -226,7 +226,7 @@ def test_a_claim_cited_to_a_passage_about_something_else_names_the_claim_as_miss
         question, "The helicopter carrying Kobe Bryant crashed near Fairfield, California [2].", passages
     )
     assert checks[0].status == "unsupported"
-    assert checks[0].missing == ("Fairfield (in the passage naming Kobe Bryant)",)
+    assert checks[0].missing == ("Fairfield (not in the passage naming Kobe Bryant)",)
     # a claim whose cited passage lacks its own fact still names that fact
     other = Verifier().check(question, "It crashed near Fresno [1].", passages)
     assert other[0].missing == ("Fresno",)

@@ -42,8 +42,8 @@ def new_fact(sentence: str, q: Question) -> tuple[set[str], set[str], set[str]]:
                 w
                 for w in re.findall(r"[\w'’-]+", ent.text)
                 if stem(w.lower()) not in known
-                and w.lower() not in STOPWORDS
-                and w.lower() not in CALENDAR_WORDS
+                and not (w.islower() and w in STOPWORDS)  # "the February 2020", not the WHO
+                and not (not w.isupper() and w.lower() in CALENDAR_WORDS)
                 and not w.isdigit()
             ]
             if words:
@@ -170,6 +170,26 @@ class ClaimSentence:
         return len(missing) <= (1 if len(q.entities) >= 3 else 0)
 
 
+# English's negative words (a closed class of the grammar): "Nobody was arrested" for "Who was
+# arrested?" adds that no one was, though every other word is the question's.
+NEGATORS = frozenset({"no", "not", "none", "nobody", "nothing", "neither", "nor", "never"})
+
+
+def _negates(sentence: str, question: str) -> bool:
+    """The sentence says a negation the question does not (spaCy's ``neg``, or a negative word)."""
+
+    def negations(text: str) -> int:
+        return sum(t.dep_ == "neg" or t.lemma_.lower() in NEGATORS for t in parse(strip_markers(text)))
+
+    return negations(sentence) > negations(question)
+
+
+def _offers_choices(question: str) -> bool:
+    """The question names its possible answers, joined by "or" ("ISIS or al-Qaeda?"): picking one
+    repeats the question's words."""
+    return any(t.dep_ == "cc" and t.lower_ == "or" for t in parse(question))
+
+
 class RestatesQuestion:
     """An answer whose every sentence adds nothing to the question (no figure, name or content
     word it does not already have: "The attacker was shot dead by police after the February 2020
@@ -180,8 +200,10 @@ class RestatesQuestion:
 
     def __call__(self, draft: Draft) -> Verdict:
         q = read_question(draft.focus)
+        if q.wh is None or _offers_choices(q.text):
+            return Verdict.ok()  # "Was he known to police?" / "Israel or Hezbollah?": the answer repeats it
         sentences = split_sentences(draft.text)
-        if not sentences or any(any(new_fact(strip_markers(s), q)) for s in sentences):
+        if not sentences or any(any(new_fact(strip_markers(s), q)) or _negates(s, q.text) for s in sentences):
             return Verdict.ok()
         checks = tuple(
             SentenceCheck(s, tuple(markers_of(s)), "unsupported", ("restates the question",)) for s in sentences

@@ -145,5 +145,5 @@ class CoverageGate:
         }
         total = math.fsum(weights.values())  # exact: the same share whatever the names' order
         share = math.fsum(weights[w] for w, ok in found.items() if ok) / total
-        missing = tuple(sorted((w for w, ok in found.items() if not ok), key=lambda w: -weights[w]))
+        missing = tuple(sorted((w for w, ok in found.items() if not ok), key=lambda w: (-weights[w], w)))
         return GateDecision(share >= self.bar, missing)

@@ -79,6 +79,11 @@ def _anchors(doc, figures: set[str], names: set[str], words: set[str]) -> list:
     return out
 
 
+# Dependency labels of a word that modifies a noun (spaCy's English labels): an entity in one
+# describes the fact's noun ("Afghan civilians", "Israeli hostages"); it is not who the fact is of.
+_MODIFIER = frozenset({"amod", "compound", "nmod", "poss", "nummod"})
+
+
 def said_of_other(
     sentence: str, fact: tuple[set[str], set[str], set[str]], asked: Sequence[tuple[str, str]], aliases=None
 ) -> tuple[str, str] | None:
@@ -109,6 +114,7 @@ def said_of_other(
             for e in doc.ents
             if ENTITY_KIND.get(e.label_) == kind
             and e.start in own
+            and e.root.dep_ not in _MODIFIER  # "12 Afghan civilians": a word of the fact's own noun
             and not name_found(name, e.text, aliases)
             and not name_found(e.text, name, aliases)
         ]
@@ -162,8 +168,8 @@ class SaidOf:
         from qa.checks.claim import _holds
 
         verdicts = []
-        for n in cited:
-            text = passages[n - 1].text
+        for p in passages:  # every passage that gives the fact: a small model often cites the wrong one
+            text = p.text
             for s, e in sentence_spans(text):
                 part = text[s:e]
                 if _holds(part, *fact, self.aliases):

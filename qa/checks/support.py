@@ -123,7 +123,7 @@ class Verifier:
     ) -> tuple[str, ...]:
         """What to name as missing. When the cited passage lacks only the question's own names, it
         is about something else, and what the sentence claims is missing from the passage that does
-        name them: "Fairfield (in the passage naming Kobe Bryant)", not "Kobe Bryant"."""
+        name them: "Fairfield (not in the passage naming Kobe Bryant)", not "Kobe Bryant"."""
         topic = [g for g in missing if g in asked and not g.isdigit()]
         if not topic or len(topic) < len(missing):
             return tuple(missing)
@@ -131,7 +131,7 @@ class Verifier:
             if all(name_found(g, text, self.aliases) for g in topic):
                 claimed = [g for g in missing_from(sentence, text, self.aliases) if g not in asked]
                 if claimed:
-                    return tuple(f"{g} (in the passage naming {', '.join(topic)})" for g in claimed)
+                    return tuple(f"{g} (not in the passage naming {', '.join(topic)})" for g in claimed)
         return tuple(missing)
 
 

@@ -53,7 +53,7 @@ class Question:
     dates: tuple[str, ...]  # ISO dates the question names
     terms: tuple[str, ...]  # stems of its content words (names' words included)
     counted: str | None = None  # lemma stem of what a "how many / how much" question counts ("child")
-    counted_word: str | None = None  # that noun as the question writes it, lower case ("children")
+    counted_word: str | None = None  # that noun as the question writes it, lower case ("children"; "IDPs")
     time_parts: frozenset[str] = frozenset()  # calendar parts a "what date / which year" question asks for
     wh: str | None = None  # its wh-word, lower case ("what", "who"); None for a yes/no question
     event_years: tuple[int, ...] = ()  # years that name its event: "the 2020 Nagorno-Karabakh war"
@@ -138,6 +138,12 @@ def asked_noun(doc):
         if t.lower_ in _WH:
             return None
     return None
+
+
+def _as_written(noun) -> str:
+    """A noun in lower case, but an acronym as written ("IDPs", "MPs"): lower-cased, WordNet would
+    read it as another word ("mps": the mononuclear phagocyte system)."""
+    return noun.text if sum(c.isupper() for c in noun.text) >= 2 else noun.lower_
 
 
 def _noun_kind(noun) -> Asks | None:
@@ -253,5 +259,5 @@ def read_question(text: str) -> Question:
         dates=tuple(dates_in(text)),
         terms=tuple(dict.fromkeys(content_stems(doc))),
         counted=stem(counted.lemma_.lower()) if counted is not None else None,
-        counted_word=counted.lower_ if counted is not None else None,
+        counted_word=_as_written(counted) if counted is not None else None,
     )
