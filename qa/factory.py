@@ -149,7 +149,7 @@ CHECKS = {
     "said_of": _said_of,
     "restates": _restates,
 }
-DEFAULT_CHECKS = "sentences,restates,asked_kind,asked_about,counted,newer_report"
+DEFAULT_CHECKS: str = Settings.model_fields["checks"].default  # one list: the setting's default
 
 
 def build_checks(

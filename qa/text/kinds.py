@@ -49,7 +49,9 @@ def _members(word: str) -> tuple[set[Any], set[Any]]:
     senses that are groups, the senses of their members ("people" -> person). An acronym ("IDPs",
     "NGOs") has none: WordNet, read in lower case, gives it another expansion's sense ("IDP":
     integrated data processing), and what a report's acronym stands for is the report's."""
-    if sum(c.isupper() for c in word) >= 2:
+    from qa.text.terms import acronym_letters
+
+    if acronym_letters(word):
         return set(), set()
     senses = set(_wordnet().synsets(word.lower().replace(" ", "_"), "n"))
     return senses, {m for s in senses for m in s.member_meronyms()}

@@ -16,7 +16,7 @@ from typing import Literal
 
 from qa.text.dates import YEAR
 from qa.text.nlp import parse
-from qa.text.terms import numbers_in, without_dates
+from qa.text.terms import acronym_letters, numbers_in, without_dates
 from qa.text.words import CALENDAR_WORDS, STOPWORDS, stem
 
 Asks = Literal["figure", "time", "person", "place", "organisation", "thing"]
@@ -143,7 +143,7 @@ def asked_noun(doc):
 def _as_written(noun) -> str:
     """A noun in lower case, but an acronym as written ("IDPs", "MPs"): lower-cased, WordNet would
     read it as another word ("mps": the mononuclear phagocyte system)."""
-    return noun.text if sum(c.isupper() for c in noun.text) >= 2 else noun.lower_
+    return noun.text if acronym_letters(noun.text) else noun.lower_
 
 
 def _noun_kind(noun) -> Asks | None:
